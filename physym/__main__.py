@@ -1,0 +1,4 @@
+"""``python -m physym`` runs the command line."""
+from physym.cli import main
+
+main()

@@ -1,0 +1,255 @@
+"""The ``physym`` command (typer + rich).
+
+Usage errors (unknown problem, task, model or layout, negative ``--expand``, non-finite
+``--fill``, unavailable device, ...) print one line ``physym: error: ...`` to stderr and exit
+with code 2 before anything is trained or written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, NoReturn, Optional
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from physym import __version__
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="physym",
+    help="Input dimension expansion for PINNs and neural operators: train both arms, "
+    "measure the difference honestly.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class UsageError(Exception):
+    """A bad command-line value; reported in one line with exit code 2."""
+
+
+def fail(message: str) -> NoReturn:
+    err.print(f"physym: error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False)],
+        force=True,
+    )
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"physym {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """physym command line."""
+
+
+@app.command("problems")
+def problems_command() -> None:
+    """List registered problems with their tasks, models, layouts and defaults."""
+    from physym.registry import available, get_problem  # noqa: PLC0415
+
+    table = Table(title="registered problems", show_lines=False)
+    for col in ("problem", "task", "kind", "models", "layouts", "summary"):
+        table.add_column(col)
+    for name in available():
+        try:
+            family = get_problem(name)
+        except Exception as exc:  # a broken plug-in must not hide the others
+            table.add_row(name, "-", "-", "-", "-", f"[red]cannot load: {exc}[/]")
+            continue
+        for task, cls in family.tasks.items():
+            default = " (default)" if task == family.default_task else ""
+            table.add_row(name, task + default, cls.kind, ", ".join(cls.models),
+                          ", ".join(cls.layouts), cls.summary())
+            name = ""
+    out.print(table)
+    out.print("Also: any [bold]path/to/file.py:ClassName[/] or [bold]package.module:Name[/].")
+
+
+def _parse_param_options(values: list[str]) -> dict[str, str]:
+    params = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param must look like KEY=VALUE, got {item!r}")
+        params[key.strip()] = value.strip()
+    return params
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("steps"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+        console=err, transient=False,
+    )
+
+
+def _fmt(x: float, digits: int = 3) -> str:
+    return "nan" if x != x else f"{x:.{digits}e}"
+
+
+def _results_table(comparison: Any, title: str) -> Table:
+    summary = comparison.summary()
+    table = Table(title=title, caption=_paired_caption(comparison))
+    for col in ("arm", "n", "rel. L2 error", "± std", "change", "s / run", "params"):
+        table.add_column(col, justify="left" if col == "arm" else "right", no_wrap=True)
+    change = summary["change"]["relative_error_change"]
+    for arm, results in comparison.arms.items():
+        s = summary[arm]
+        table.add_row(
+            arm, str(results[0].spec.expansion.n), _fmt(s["error_mean"], 2),
+            _fmt(s["error_std"], 1), "—" if arm == "baseline" else f"{change:+.1%}",
+            f"{s['train_time_mean']:.1f}", f"{int(s['n_params']) if s['n_ok'] else '-'}",
+        )
+    return table
+
+
+def _paired_caption(comparison: Any) -> str:
+    pairs = [(b.error, e.error) for b, e in zip(comparison.baseline, comparison.expanded)
+             if b.status == e.status == "ok"]
+    better = sum(e < b for b, e in pairs)
+    exp = comparison.expanded[0].spec.expansion
+    failed = sum(r.status != "ok" for rs in comparison.arms.values() for r in rs)
+    note = f"; {failed} run(s) failed" if failed else ""
+    return (f"expanded: {exp.describe()}; mean over seeds; expanded better in "
+            f"{better}/{len(pairs)} paired seeds{note}")
+
+
+@app.command("solve")
+def solve_command(
+    problem: str = typer.Argument(..., help="Problem name (see `physym problems`) or path/to/file.py:Class."),
+    task: Optional[str] = typer.Option(None, "--task", help="Task of the problem (default: the problem's default)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model (default: the task's first model)."),
+    expand: int = typer.Option(4, "--expand", help="Number n >= 0 of constant auxiliary inputs of the expanded arm."),
+    fill: str = typer.Option("pi", "--fill", help="Value of the constants: a finite number, 'pi' or 'e'."),
+    layout: Optional[str] = typer.Option(None, "--layout", help="append|symmetric (PINN, MLP), channels|interleave (operators); default: the task's first."),
+    seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per arm (default: the budget's)."),
+    budget: str = typer.Option("quick", "--budget", help="smoke | quick | standard | paper."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N."),
+    out_dir: Path = typer.Option(Path("runs"), "--out", help="Parent folder of the run folder."),
+    plot: bool = typer.Option(False, "--plot", help="Also write comparison.png."),
+    param: list[str] = typer.Option([], "--param", help="Problem parameter KEY=VALUE (repeatable), e.g. nu=0.01."),
+    data_seed: int = typer.Option(0, "--data-seed", help="Seed of the generated data set."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+) -> None:
+    """Train the baseline (n=0) and the expanded model on PROBLEM and compare them."""
+    _setup_logging(verbose)
+    from physym.expansion import Expansion  # noqa: PLC0415
+    from physym.registry import get_problem  # noqa: PLC0415
+    from physym.runner import RunSpec, compare, prepare, resolve_device  # noqa: PLC0415
+
+    # ---- validate everything before any work or any file
+    try:
+        family = get_problem(problem)
+        cls = family.task(task)
+        params = _parse_param_options(param)
+        expansion = Expansion(expand, fill, layout or cls.layouts[0])
+        spec = RunSpec(problem, task, model, expansion, 0, budget, tuple(sorted(params.items())), data_seed)
+        prob, model_name, budget_obj = prepare(spec)
+        dev = resolve_device(device)
+        n_seeds = budget_obj.seeds if seeds is None else seeds
+        if n_seeds < 1:
+            raise UsageError(f"--seeds must be a positive integer, got {n_seeds}")
+        if out_dir.exists() and not out_dir.is_dir():
+            raise UsageError(f"--out {str(out_dir)!r} exists and is not a folder")
+    except (ValueError, UsageError) as exc:
+        fail(str(exc))
+
+    task_name = task or family.default_task
+    steps = 2 * n_seeds * budget_obj.total_steps
+    err.print(f"[bold]{family.name}[/] task [bold]{task_name}[/], model {model_name}, "
+              f"{expansion.describe()}, budget {budget}, {n_seeds} seed(s), device {dev}")
+    started = time.perf_counter()
+    with _progress() as bar:
+        bar_task = bar.add_task("training", total=steps)
+
+        def on_run(s: Any) -> None:
+            arm = "baseline" if s.expansion.is_identity else "expanded"
+            bar.update(bar_task, description=f"seed {s.seed} · {arm}")
+
+        comparison = compare(
+            problem, expansion=expansion, task=task, model=model_name, seeds=n_seeds,
+            budget=budget, params=params, data_seed=data_seed, device=dev,
+            progress=lambda k: bar.advance(bar_task, k), on_run=on_run,
+        )
+    wall = time.perf_counter() - started
+    title = f"{family.name} / {task_name} / {model_name} — budget {budget}, {n_seeds} seed(s), {dev}"
+    out.print(_results_table(comparison, title))
+    out.print(f"wall time {wall:.1f} s")
+    run_dir = _write_run(out_dir, comparison, prob, budget_obj, plot=plot, meta={
+        "physym_version": __version__, "command": " ".join(["physym", *sys.argv[1:]]),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "problem": family.name, "task": task_name, "model": model_name,
+        "expand": expansion.n, "fill": expansion.fill, "layout": expansion.layout,
+        "budget": budget, "budget_settings": dataclasses.asdict(budget_obj),
+        "params": prob.describe(), "device": str(dev), "seeds": n_seeds,
+        "data_seed": data_seed, "wall_time": wall,
+    })
+    out.print(f"results written to {run_dir}")
+    failed = sum(r.status != "ok" for rs in comparison.arms.values() for r in rs)
+    if failed:
+        err.print(f"[yellow]{failed} run(s) failed; reasons are in results.json[/]")
+
+
+def _write_run(parent: Path, comparison: Any, problem: Any, budget: Any, *, plot: bool,
+               meta: dict[str, Any]) -> Path:
+    """Write results.json, results.nc (and comparison.png) into a new run folder, atomically."""
+    from physym.io import comparison_dataset, write_json, write_netcdf  # noqa: PLC0415
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    key = comparison.expanded[0].spec.key()[:6]
+    run_id = f"{stamp}-{meta['problem']}-{meta['task']}-n{meta['expand']}-{key}"
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".{run_id}.tmp"
+    tmp.mkdir()
+    try:
+        summary = comparison.summary()
+        write_json(tmp / "results.json", {**meta, "summary": summary, "runs": [
+            r.to_dict() for rs in comparison.arms.values() for r in rs]})
+        write_netcdf(tmp / "results.nc", comparison_dataset(comparison, {**meta, "summary": summary}))
+        if plot:
+            from physym.plotting import plot_comparison, save_figure  # noqa: PLC0415
+
+            save_figure(plot_comparison(problem, comparison, budget), tmp / "comparison.png")
+        final = parent / run_id
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,198 @@
+"""Files: the operator data cache (HDF5) and result files (JSON and netCDF via xarray).
+
+Every write goes to a temporary file in the destination folder and is moved into place with
+``os.replace``, so an interrupted write never leaves a file that looks complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+__all__ = [
+    "data_dir",
+    "cache_path",
+    "write_operator_data",
+    "read_operator_data",
+    "atomic_path",
+    "write_json",
+    "DataFileError",
+    "fingerprint_arrays",
+    "comparison_dataset",
+    "write_netcdf",
+]
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "physym-operator-data/1"
+
+
+class DataFileError(ValueError):
+    """A data file is missing, malformed, or holds non-finite values."""
+
+
+def fingerprint_arrays(*arrays: np.ndarray) -> str:
+    """SHA-256 (first 16 hex digits) of arrays' bytes, shapes and dtypes."""
+    digest = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        digest.update(str((a.shape, a.dtype.str)).encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def data_dir() -> Path:
+    """Folder of the data cache: ``$PHYSYM_DATA`` or ``./data``."""
+    return Path(os.environ.get("PHYSYM_DATA", "data"))
+
+
+def cache_path(prefix: str, key: dict[str, Any]) -> Path:
+    """Cache file for a data set described by ``key`` (hashed into the file name)."""
+    blob = json.dumps(key, sort_keys=True, default=str).encode()
+    return data_dir() / f"{prefix}-{hashlib.sha256(blob).hexdigest()[:12]}.h5"
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it onto ``path`` only on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Write ``obj`` as indented JSON, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def write_operator_data(
+    path: Path,
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    *,
+    coordinates: dict[str, np.ndarray],
+    attrs: dict[str, Any],
+) -> None:
+    """Write an operator data set to HDF5, atomically.
+
+    Parameters
+    ----------
+    path : Path
+        Destination ``.h5`` file.
+    inputs : numpy.ndarray
+        ``(N, C_in, *grid)``.
+    targets : numpy.ndarray
+        ``(N, C_out, *grid)``.
+    coordinates : dict of str to numpy.ndarray
+        1-D coordinate arrays, e.g. ``{"x-coordinate": x}`` (PDEBench names).
+    attrs : dict
+        Everything the data depend on (parameters, seed, resolution); stored as root
+        attributes, with ``key`` holding the JSON of the whole dict.
+    """
+    import h5py  # noqa: PLC0415
+
+    from physym import __version__  # noqa: PLC0415
+
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        f.create_dataset("inputs", data=inputs, compression="gzip", compression_opts=1)
+        f.create_dataset("targets", data=targets, compression="gzip", compression_opts=1)
+        for name, values in coordinates.items():
+            f.create_dataset(name, data=values)
+        f.attrs["format"] = FORMAT
+        f.attrs["physym_version"] = __version__
+        f.attrs["key"] = json.dumps(attrs, sort_keys=True, default=str)
+        for k, v in attrs.items():
+            if isinstance(v, (int, float, str, bool)):
+                f.attrs[k] = v
+
+
+def read_operator_data(path: Path) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Read and validate a file written by :func:`write_operator_data`.
+
+    Returns
+    -------
+    inputs, targets : numpy.ndarray
+        ``(N, C_in, *grid)`` and ``(N, C_out, *grid)``.
+    attrs : dict
+        The stored key.
+
+    Raises
+    ------
+    DataFileError
+        If the file cannot be read, lacks a data set, has inconsistent shapes or holds NaN/inf.
+    """
+    import h5py  # noqa: PLC0415
+
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format") != FORMAT:
+                raise DataFileError(f"{path}: not a physym operator data file")
+            for name in ("inputs", "targets"):
+                if name not in f:
+                    raise DataFileError(f"{path}: missing data set {name!r}")
+            inputs, targets = f["inputs"][...], f["targets"][...]
+            attrs = json.loads(f.attrs["key"])
+    except OSError as exc:
+        raise DataFileError(f"{path}: cannot read HDF5 file ({exc})") from None
+    if inputs.shape[0] != targets.shape[0] or inputs.shape[2:] != targets.shape[2:]:
+        raise DataFileError(
+            f"{path}: inputs {inputs.shape} and targets {targets.shape} do not match"
+        )
+    for name, arr in (("inputs", inputs), ("targets", targets)):
+        if not np.all(np.isfinite(arr)):
+            raise DataFileError(f"{path}: data set {name!r} contains NaN or inf")
+    return inputs, targets, attrs
+
+
+def comparison_dataset(comparison: Any, attrs: dict[str, Any]) -> Any:
+    """Label a :class:`~physym.runner.Comparison` as an ``xarray.Dataset``.
+
+    Dimensions ``arm`` (``baseline``, ``expanded``) and ``seed``; variables ``error``,
+    ``train_time``, ``n_params``, ``status`` and one per extra metric (NaN where a run
+    failed). ``attrs`` become global attributes (non-scalars as JSON).
+    """
+    import xarray as xr  # noqa: PLC0415
+
+    arms = comparison.arms
+    seeds = [r.spec.seed for r in comparison.baseline]
+    metric_names = sorted({k for rs in arms.values() for r in rs for k in r.metrics})
+
+    def table(get: Any, fill: Any = np.nan) -> np.ndarray:
+        return np.array([[get(r) if r.status == "ok" else fill for r in rs] for rs in arms.values()])
+
+    data = {
+        "error": (("arm", "seed"), table(lambda r: r.error).astype(float)),
+        "train_time": (("arm", "seed"), table(lambda r: r.train_time).astype(float)),
+        "n_params": (("arm", "seed"), table(lambda r: r.n_params, 0).astype(np.int64)),
+        "status": (("arm", "seed"), np.array([[r.status for r in rs] for rs in arms.values()])),
+    }
+    for name in metric_names:
+        data[name] = (("arm", "seed"), table(lambda r: r.metrics.get(name, np.nan)).astype(float))
+    ds = xr.Dataset(data, coords={"arm": list(arms), "seed": seeds})
+    ds["error"].attrs.update(long_name="relative L2 error on held-out data")
+    ds["train_time"].attrs.update(units="s")
+    ds.attrs.update({k: v if isinstance(v, (int, float, str)) else json.dumps(v, default=str)
+                     for k, v in attrs.items()})
+    return ds
+
+
+def write_netcdf(path: Path, dataset: Any) -> None:
+    """Write an xarray Dataset with the h5netcdf engine, atomically."""
+    with atomic_path(path) as tmp:
+        dataset.to_netcdf(tmp, engine="h5netcdf")

@@ -1,0 +1,141 @@
+"""Figures for comparisons (matplotlib, object API: no global pyplot state).
+
+``plot_comparison`` draws, for the first seed of each arm:
+
+* PINN tasks with two inputs: the exact solution, both predictions and both absolute error
+  maps over the evaluation grid;
+* 1-D operator tasks: a few held-out samples (input, truth, both predictions) and the
+  pointwise errors;
+* 2-D operator tasks: one held-out sample as images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from physym.problem import Problem
+    from physym.runner import Comparison
+
+__all__ = ["plot_comparison", "save_figure"]
+
+
+def _first_ok(results: list) -> Any:
+    return next((r for r in results if r.status == "ok" and r.prediction is not None), None)
+
+
+def _labels(comparison: "Comparison") -> tuple[str, str]:
+    exp = comparison.expanded[0].spec.expansion
+    return "baseline (n=0)", f"expanded ({exp.describe()})"
+
+
+def _pinn_figure(problem: "Problem", comparison: "Comparison") -> "Figure":
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    axes = problem.evaluation_axes()
+    names = list(axes)
+    if len(names) != 2:
+        raise ValueError(f"PINN plots need two inputs, {type(problem).__name__} has {len(names)}")
+    a0, a1 = axes[names[0]], axes[names[1]]
+    shape = (len(a0), len(a1))
+    exact = np.asarray(problem.exact(problem.evaluation_points()))[:, 0].reshape(shape)
+    base, exp = _first_ok(comparison.baseline), _first_ok(comparison.expanded)
+    lb, le = _labels(comparison)
+    panels = [("exact", exact, "RdBu_r")]
+    for label, res in ((lb, base), (le, exp)):
+        if res is not None:
+            panels.append((label, res.prediction[:, 0].reshape(shape), "RdBu_r"))
+    for label, res in ((lb, base), (le, exp)):
+        if res is not None:
+            err = np.abs(res.prediction[:, 0].reshape(shape) - exact)
+            panels.append((f"|error| {label}\nrel. L2 = {res.error:.2e}", err, "magma"))
+    fig = Figure(figsize=(4.0 * len(panels), 3.4), layout="constrained")
+    vmax = float(np.max(np.abs(exact)))
+    emax = max((float(p[1].max()) for p in panels if p[2] == "magma"), default=1.0)
+    for i, (title, field, cmap) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        lim = dict(vmin=-vmax, vmax=vmax) if cmap == "RdBu_r" else dict(vmin=0, vmax=emax)
+        im = ax.pcolormesh(a1, a0, field, cmap=cmap, shading="auto", **lim)
+        ax.set_xlabel(names[1])
+        ax.set_ylabel(names[0])
+        ax.set_title(title, fontsize=9)
+        fig.colorbar(im, ax=ax, shrink=0.85)
+    fig.suptitle(f"{type(problem).__name__}: {problem.output_names[0]}({', '.join(names)})")
+    return fig
+
+
+def _operator_figure(problem: "Problem", comparison: "Comparison", budget: Any) -> "Figure":
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    import torch  # noqa: PLC0415
+
+    from physym.training import operator_data  # noqa: PLC0415
+
+    spec = comparison.baseline[0].spec
+    inputs, targets = operator_data(problem, n=budget.n_train + budget.n_test,
+                                    resolution=budget.resolution, seed=spec.data_seed,
+                                    device=torch.device("cpu"))
+    x_test, y_test = inputs[budget.n_train :], targets[budget.n_train :]
+    base, exp = _first_ok(comparison.baseline), _first_ok(comparison.expanded)
+    lb, le = _labels(comparison)
+    runs = [(lb, base, "C0"), (le, exp, "C3")]
+    if problem.n_dim == 1:
+        n_show = min(3, x_test.shape[0])
+        fig = Figure(figsize=(4.2 * n_show, 6.0), layout="constrained")
+        grid = np.arange(x_test.shape[-1]) / x_test.shape[-1]
+        for j in range(n_show):
+            ax = fig.add_subplot(2, n_show, j + 1)
+            ax.plot(grid, x_test[j, 0], color="0.6", lw=1, label="input")
+            ax.plot(grid, y_test[j, 0], color="k", lw=2, label="truth")
+            for label, res, color in runs:
+                if res is not None:
+                    ax.plot(grid, res.prediction[j, 0], "--", color=color, lw=1.2, label=label)
+            ax.set_title(f"test sample {j}", fontsize=9)
+            ax.set_xlabel("x")
+            if j == 0:
+                ax.legend(fontsize=7)
+            ax = fig.add_subplot(2, n_show, n_show + j + 1)
+            for label, res, color in runs:
+                if res is not None:
+                    ax.semilogy(grid, np.abs(res.prediction[j, 0] - y_test[j, 0]) + 1e-12,
+                                color=color, lw=1, label=label)
+            ax.set_xlabel("x")
+            ax.set_ylabel("|error|")
+        return fig
+    panels = [("input", x_test[0, 0]), ("truth", y_test[0, 0])]
+    for label, res, _ in runs:
+        if res is not None:
+            panels.append((label, res.prediction[0, 0]))
+    for label, res, _ in runs:
+        if res is not None:
+            panels.append((f"|error| {label}", np.abs(res.prediction[0, 0] - y_test[0, 0])))
+    fig = Figure(figsize=(3.6 * len(panels), 3.4), layout="constrained")
+    for i, (title, field) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        im = ax.imshow(field.T, origin="lower", extent=(0, 1, 0, 1),
+                       cmap="magma" if title.startswith("|") else "viridis")
+        ax.set_title(title, fontsize=9)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    return fig
+
+
+def plot_comparison(problem: "Problem", comparison: "Comparison", budget: Any) -> "Figure":
+    """Figure comparing the baseline and expanded predictions with the truth."""
+    if problem.kind == "pinn":
+        return _pinn_figure(problem, comparison)
+    if problem.kind == "operator":
+        return _operator_figure(problem, comparison, budget)
+    plot = getattr(problem, "plot_comparison", None)
+    if plot is None:
+        raise ValueError(f"no figure is defined for {problem.kind} problems")
+    return plot(comparison, budget)
+
+
+def save_figure(fig: "Figure", path: Path, *, dpi: int = 130) -> None:
+    """Save ``fig`` as PNG."""
+    fig.savefig(path, dpi=dpi)

@@ -1,0 +1,393 @@
+"""The three abstract problem kinds and the :class:`ProblemFamily` that groups tasks.
+
+A physics problem is written once, as a subclass of one of the kinds:
+
+* :class:`PINNProblem` — a PDE solved by a physics-informed network (DeepXDE). The problem
+  supplies the residual, conditions and an exact or reference solution; physym trains the
+  network with and without expansion and scores it on an evaluation grid.
+* :class:`OperatorProblem` — a solution operator learned from data (neuraloperator). The
+  problem supplies a data generator (its reference solver); physym caches the data set,
+  trains the operator and scores it on held-out samples.
+* :class:`RegressionProblem` — a function learned from samples (torch MLP).
+
+Each kind implements ``fit(...)``, the one generic way to train and score a model of that
+kind, so the runner never special-cases a problem. A problem module groups its tasks in a
+module-level ``PROBLEM = ProblemFamily(...)``; a single problem class (for example in a
+user's own file) is a family of one task, named after its kind.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+    from physym.expansion import Expansion
+
+__all__ = [
+    "Problem",
+    "PINNProblem",
+    "OperatorProblem",
+    "RegressionProblem",
+    "ProblemFamily",
+    "Fit",
+    "PINNBudget",
+    "OperatorBudget",
+    "BUDGET_NAMES",
+    "TrainingDiverged",
+    "parse_params",
+]
+
+#: Budget names in increasing cost.
+BUDGET_NAMES: tuple[str, ...] = ("smoke", "quick", "standard", "paper")
+
+ProgressFn = Callable[[int], None]
+
+
+class TrainingDiverged(RuntimeError):
+    """Raised when the loss becomes NaN or infinite; the run is recorded as failed."""
+
+
+@dataclass(frozen=True)
+class PINNBudget:
+    """Training budget of a PINN (DeepXDE ``FNN`` trained by Adam, then L-BFGS).
+
+    Attributes
+    ----------
+    num_domain, num_boundary, num_initial : int
+        Collocation points (Hammersley sequence, identical in both arms).
+    width, depth : int
+        Hidden width and number of hidden layers of the tanh FNN.
+    adam_iterations : int
+        Adam steps at learning rate ``lr``.
+    lbfgs_iterations : int
+        Maximum L-BFGS iterations after Adam (0 disables it).
+    seeds : int
+        Default number of seeds of ``physym solve``.
+    """
+
+    num_domain: int
+    num_boundary: int
+    num_initial: int
+    width: int
+    depth: int
+    adam_iterations: int
+    lbfgs_iterations: int
+    lr: float = 1e-3
+    seeds: int = 3
+
+    @property
+    def total_steps(self) -> int:
+        return self.adam_iterations + self.lbfgs_iterations
+
+
+@dataclass(frozen=True)
+class OperatorBudget:
+    """Training budget of a grid operator (FNO, TFNO, UNO).
+
+    Attributes
+    ----------
+    n_train, n_test : int
+        Training and held-out samples of the cached data set.
+    resolution : int
+        Grid points per spatial axis the operator sees.
+    epochs, batch_size, lr : int, int, float
+        Adam with a cosine learning-rate schedule and relative-L2 loss.
+    modes, width, n_layers : int
+        Fourier modes per axis, hidden channels and number of operator layers.
+    seeds : int
+        Default number of seeds of ``physym solve``.
+    """
+
+    n_train: int
+    n_test: int
+    resolution: int
+    epochs: int
+    batch_size: int
+    modes: int
+    width: int
+    n_layers: int = 4
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    seeds: int = 3
+
+    @property
+    def total_steps(self) -> int:
+        return self.epochs
+
+
+@dataclass
+class Fit:
+    """What ``Problem.fit`` returns for one trained model.
+
+    Attributes
+    ----------
+    error : float
+        Relative L2 error on held-out data (the headline metric).
+    metrics : dict of str to float
+        Further metrics (max error, derived physics errors, final loss, ...).
+    n_params : int
+        Trainable parameters of the network.
+    data_fingerprint : str
+        Hash of the exact training data the model saw; equal in both arms of a comparison.
+    prediction : numpy.ndarray or None
+        Predictions on the evaluation set, for plots (not serialised).
+    """
+
+    error: float
+    metrics: dict[str, float] = field(default_factory=dict)
+    n_params: int = 0
+    data_fingerprint: str = ""
+    prediction: np.ndarray | None = None
+
+
+class Problem(abc.ABC):
+    """Base of every problem kind.
+
+    Subclasses set ``kind``, ``Params`` (a frozen dataclass), ``models`` (the first is the
+    default), ``layouts`` (the first is the default) and ``budgets``.
+
+    Parameters
+    ----------
+    params : Params, optional
+        Physical parameters; the dataclass defaults when omitted.
+    """
+
+    kind: ClassVar[str]
+    #: Frozen dataclass with the physical parameters of the task.
+    Params: ClassVar[type]
+    models: ClassVar[tuple[str, ...]]
+    layouts: ClassVar[tuple[str, ...]]
+    budgets: ClassVar[Mapping[str, Any]]
+
+    def __init__(self, params: Any | None = None) -> None:
+        self.params = params if params is not None else self.Params()
+
+    @classmethod
+    def summary(cls) -> str:
+        """First line of the class docstring."""
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else cls.__name__
+
+    def budget(self, name: str) -> Any:
+        """The budget called ``name``; ``ValueError`` naming the allowed ones otherwise."""
+        if name not in self.budgets:
+            raise ValueError(f"budget must be one of {', '.join(self.budgets)}, got {name!r}")
+        return self.budgets[name]
+
+    def describe(self) -> dict[str, Any]:
+        """Parameters as a plain dict (for result files)."""
+        return dataclasses.asdict(self.params)
+
+    @abc.abstractmethod
+    def fit(
+        self,
+        *,
+        model: str,
+        expansion: "Expansion",
+        budget: Any,
+        seed: int,
+        data_seed: int,
+        device: "torch.device",
+        progress: ProgressFn | None = None,
+    ) -> Fit:
+        """Train one model of this kind with ``expansion`` and score it on held-out data."""
+
+
+class PINNProblem(Problem):
+    """A PDE solved by a physics-informed neural network through DeepXDE.
+
+    Subclasses implement :meth:`deepxde_data` (geometry, residual, conditions and
+    collocation points), :meth:`exact` and :meth:`evaluation_axes`; physym builds a tanh
+    ``FNN`` whose first layer takes ``d + n`` inputs (the constants are added by
+    ``FNN.apply_feature_transform``), trains it with Adam then L-BFGS and reports the relative
+    L2 error of :meth:`exact` on the grid spanned by :meth:`evaluation_axes`.
+    """
+
+    kind = "pinn"
+    models = ("fnn",)
+    layouts = ("append", "symmetric")
+    input_names: ClassVar[tuple[str, ...]] = ("x", "t")
+    output_names: ClassVar[tuple[str, ...]] = ("u",)
+    budgets: ClassVar[Mapping[str, PINNBudget]] = {
+        "smoke": PINNBudget(200, 20, 20, 16, 2, 30, 10, seeds=1),
+        "quick": PINNBudget(2000, 80, 160, 20, 3, 4000, 1000, seeds=3),
+        "standard": PINNBudget(2540, 80, 160, 20, 3, 15000, 5000, seeds=5),
+        "paper": PINNBudget(2540, 80, 160, 20, 3, 15000, 15000, seeds=5),
+    }
+
+    @abc.abstractmethod
+    def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
+        """Return a ``dde.data.PDE``/``TimePDE`` with residual, conditions and points.
+
+        Parameters
+        ----------
+        dde : module
+            The ``deepxde`` module, imported by physym with the PyTorch backend.
+        budget : PINNBudget
+            Point counts to use.
+        """
+
+    @abc.abstractmethod
+    def exact(self, points: np.ndarray) -> np.ndarray:
+        """Exact or reference solution, ``(N, d) -> (N, n_outputs)``, float64."""
+
+    @abc.abstractmethod
+    def evaluation_axes(self) -> dict[str, np.ndarray]:
+        """1-D coordinate arrays, one per input in ``input_names`` order, spanning the test grid."""
+
+    def evaluation_points(self) -> np.ndarray:
+        """Test points ``(N, d)``: the tensor grid of :meth:`evaluation_axes` (``ij`` order)."""
+        axes = list(self.evaluation_axes().values())
+        mesh = np.meshgrid(*axes, indexing="ij")
+        return np.stack([m.ravel() for m in mesh], axis=-1)
+
+    def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None) -> Fit:
+        from physym.models.deepxde import fit_pinn
+
+        return fit_pinn(
+            self, model=model, expansion=expansion, budget=budget, seed=seed,
+            device=device, progress=progress,
+        )
+
+
+class OperatorProblem(Problem):
+    """A solution operator learned from data on a uniform grid (neuraloperator).
+
+    Subclasses implement :meth:`generate`, which runs the problem's own reference solver.
+    Inputs are ``(n, in_channels, *grid)`` and targets ``(n, out_channels, *grid)``.
+    """
+
+    kind = "operator"
+    models = ("fno", "tfno", "uno")
+    layouts = ("channels", "interleave")
+    in_channels: ClassVar[int] = 1
+    out_channels: ClassVar[int] = 1
+    #: Number of spatial dimensions of the grid.
+    n_dim: ClassVar[int] = 1
+    budgets: ClassVar[Mapping[str, OperatorBudget]]
+
+    @abc.abstractmethod
+    def generate(
+        self, n: int, *, resolution: int, seed: int, device: "torch.device"
+    ) -> tuple["torch.Tensor", "torch.Tensor"]:
+        """Solve ``n`` instances with the reference solver.
+
+        Returns
+        -------
+        inputs : torch.Tensor
+            ``(n, in_channels, *grid)`` with ``resolution`` points per axis.
+        targets : torch.Tensor
+            ``(n, out_channels, *grid)``.
+        """
+
+    def cache_key(self, *, n: int, resolution: int, seed: int) -> dict[str, Any]:
+        """Everything the generated data depends on; hashed into the cache file name."""
+        return {"class": type(self).__qualname__, "params": self.describe(), "n": n,
+                "resolution": resolution, "seed": seed}
+
+    def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None) -> Fit:
+        from physym.training import fit_operator
+
+        return fit_operator(
+            self, model=model, expansion=expansion, budget=budget, seed=seed,
+            data_seed=data_seed, device=device, progress=progress,
+        )
+
+
+class RegressionProblem(Problem):
+    """A function ``y = f(x)`` learned from samples by a torch MLP.
+
+    Subclasses provide training samples, a dense test set, and may add derived metrics.
+    """
+
+    kind = "regression"
+    models = ("mlp",)
+    layouts = ("append", "symmetric")
+
+
+@dataclass(frozen=True)
+class ProblemFamily:
+    """A named problem with one or more tasks.
+
+    Parameters
+    ----------
+    name : str
+        Registry name, e.g. ``"burgers"``.
+    tasks : mapping of str to Problem subclass
+        Task name -> class, e.g. ``{"pinn": BurgersPINN, "operator": BurgersOperator}``.
+    default_task : str
+        Task used when none is given.
+    summary : str
+        One line for ``physym problems``.
+    """
+
+    name: str
+    tasks: Mapping[str, type[Problem]]
+    default_task: str
+    summary: str = ""
+
+    def __post_init__(self) -> None:
+        if self.default_task not in self.tasks:
+            raise ValueError(
+                f"default task {self.default_task!r} of {self.name!r} is not one of "
+                f"{', '.join(self.tasks)}"
+            )
+
+    def task(self, name: str | None = None) -> type[Problem]:
+        """The class of task ``name`` (the default task when ``None``)."""
+        key = self.default_task if name is None else name
+        if key not in self.tasks:
+            raise ValueError(
+                f"task must be one of {', '.join(self.tasks)} for problem {self.name!r}, "
+                f"got {key!r}"
+            )
+        return self.tasks[key]
+
+    @classmethod
+    def single(cls, problem: type[Problem], name: str | None = None) -> "ProblemFamily":
+        """Wrap one problem class as a family whose only task is named after its kind."""
+        return cls(name or problem.__name__, {problem.kind: problem}, problem.kind,
+                   problem.summary())
+
+
+def parse_params(params_cls: type, overrides: Mapping[str, str]) -> Any:
+    """Build a ``Params`` dataclass from ``KEY=VALUE`` strings, coercing to field types.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key or a value that cannot be converted; the message lists the
+        allowed keys.
+    """
+    fields = {f.name: f for f in dataclasses.fields(params_cls)}
+    values: dict[str, Any] = {}
+    for key, raw in overrides.items():
+        if key not in fields:
+            raise ValueError(
+                f"unknown parameter {key!r} for {params_cls.__qualname__}; "
+                f"allowed: {', '.join(fields) or 'none'}"
+            )
+        default = getattr(params_cls(), key)
+        try:
+            if isinstance(default, bool):
+                if raw.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError
+                values[key] = raw.lower() in ("true", "1")
+            elif isinstance(default, int):
+                values[key] = int(raw)
+            elif isinstance(default, float):
+                values[key] = float(raw)
+            else:
+                values[key] = type(default)(raw) if default is not None else raw
+        except ValueError:
+            raise ValueError(
+                f"parameter {key}={raw!r} is not a valid {type(default).__name__}"
+            ) from None
+    return params_cls(**values)

@@ -1,0 +1,131 @@
+"""Find problems by name: built-ins, entry points, or ``path/to/file.py:ClassName``.
+
+Resolution order for a name given to ``physym solve NAME``:
+
+1. ``path/to/file.py:Name`` — ``Name`` (a :class:`~physym.problem.Problem` subclass or a
+   :class:`~physym.problem.ProblemFamily`) loaded from that file;
+2. ``package.module:Name`` — the same from an importable module;
+3. a built-in name from :data:`BUILTINS`;
+4. an entry point of group ``physym.problems`` in any installed distribution, e.g. in a
+   user's ``pyproject.toml``::
+
+       [project.entry-points."physym.problems"]
+       heat = "my_package.heat:PROBLEM"
+
+Nothing is imported until a problem is asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import logging
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from physym.problem import Problem, ProblemFamily
+
+__all__ = ["BUILTINS", "ENTRY_POINT_GROUP", "get_problem", "available", "UnknownProblem"]
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "physym.problems"
+
+#: Built-in problems: registry name -> ``module:attribute`` of a :class:`ProblemFamily`.
+BUILTINS: dict[str, str] = {
+    "burgers": "physym.problems.burgers:PROBLEM",
+}
+
+
+class UnknownProblem(ValueError):
+    """No problem of that name is registered."""
+
+
+def _as_family(obj: Any, name: str) -> ProblemFamily:
+    if isinstance(obj, ProblemFamily):
+        return obj
+    if inspect.isclass(obj) and issubclass(obj, Problem) and not inspect.isabstract(obj):
+        return ProblemFamily.single(obj, name)
+    raise UnknownProblem(
+        f"{name!r} is neither a ProblemFamily nor a concrete PINNProblem, OperatorProblem "
+        f"or RegressionProblem subclass (got {type(obj).__name__})"
+    )
+
+
+def _load_file(path: Path, attr: str, spec: str) -> ProblemFamily:
+    if not path.is_file():
+        raise UnknownProblem(f"problem file {str(path)!r} does not exist")
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
+    module_name = f"physym_user_{path.stem}_{digest}"
+    module = sys.modules.get(module_name)
+    if module is None:
+        loader_spec = importlib.util.spec_from_file_location(module_name, path)
+        if loader_spec is None or loader_spec.loader is None:
+            raise UnknownProblem(f"cannot import {str(path)!r} as a Python module")
+        module = importlib.util.module_from_spec(loader_spec)
+        # Registered so that dataclasses and pickling (process pools) can find the module.
+        sys.modules[module_name] = module
+        try:
+            loader_spec.loader.exec_module(module)
+        except Exception:
+            del sys.modules[module_name]
+            raise
+    if not hasattr(module, attr):
+        raise UnknownProblem(f"{str(path)!r} defines no {attr!r}")
+    return _as_family(getattr(module, attr), spec)
+
+
+def _load_target(target: str, name: str) -> ProblemFamily:
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    return _as_family(getattr(module, attr or "PROBLEM"), name)
+
+
+def _entry_points() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def available() -> list[str]:
+    """Names of the built-in and entry-point problems, built-ins first."""
+    names = list(BUILTINS)
+    names += sorted(n for n in _entry_points() if n not in BUILTINS)
+    return names
+
+
+def get_problem(name: str) -> ProblemFamily:
+    """Resolve a problem name to its :class:`ProblemFamily`.
+
+    Parameters
+    ----------
+    name : str
+        A built-in or entry-point name, ``path/to/file.py:ClassName`` or
+        ``package.module:ClassName``.
+
+    Raises
+    ------
+    UnknownProblem
+        If nothing of that name can be found; the message lists the known names.
+    """
+    if ":" in name:
+        target, _, attr = name.rpartition(":")
+        if target.endswith(".py") or "/" in target or "\\" in target:
+            return _load_file(Path(target), attr, name)
+        try:
+            return _load_target(name, name)
+        except ModuleNotFoundError as exc:
+            raise UnknownProblem(f"cannot import module {target!r} for problem {name!r}: {exc}")
+        except AttributeError:
+            raise UnknownProblem(f"module {target!r} defines no {attr!r}") from None
+    if name in BUILTINS:
+        return _load_target(BUILTINS[name], name)
+    eps = _entry_points()
+    if name in eps:
+        return _as_family(eps[name].load(), name)
+    raise UnknownProblem(
+        f"unknown problem {name!r}; available: {', '.join(available())} "
+        f"(or path/to/file.py:ClassName)"
+    )

@@ -1,0 +1,282 @@
+"""Runs: ``RunSpec -> RunResult``, and :func:`compare` for the two arms of an experiment.
+
+A run is a pure function of its :class:`RunSpec` (on a given device): the problem builds its
+own data deterministically from ``data_seed`` and the model is initialised from ``seed``.
+The two arms of a comparison share every field of the spec except ``expansion.n``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import torch
+
+from physym.expansion import Expansion
+from physym.problem import Problem, TrainingDiverged, parse_params
+from physym.registry import get_problem
+
+__all__ = ["RunSpec", "RunResult", "Comparison", "run", "compare", "resolve_device", "prepare"]
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; ``"cpu"``; ``"cuda"`` or ``"cuda:i"``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown device string or CUDA that is not available.
+    """
+    if isinstance(device, torch.device):
+        return device
+    text = str(device).strip().lower()
+    if text == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if text == "cpu":
+        return torch.device("cpu")
+    if text == "cuda" or text.startswith("cuda:"):
+        index = text.partition(":")[2]
+        if index and not index.isdigit():
+            raise ValueError(f"device must be auto, cpu, cuda or cuda:N, got {device!r}")
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {device!r} requested but CUDA is not available; use auto or cpu")
+        if index and int(index) >= torch.cuda.device_count():
+            raise ValueError(
+                f"device {device!r} does not exist; {torch.cuda.device_count()} CUDA device(s)"
+            )
+        return torch.device(text)
+    raise ValueError(f"device must be auto, cpu, cuda or cuda:N, got {device!r}")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that defines one training run.
+
+    Parameters
+    ----------
+    problem : str
+        Registry name or ``path/to/file.py:Class``.
+    task : str, optional
+        Task of the problem (its default when ``None``).
+    model : str, optional
+        Model name (the task's default when ``None``).
+    expansion : Expansion
+        ``n = 0`` is the baseline.
+    seed : int
+        Model initialisation (and batch order) seed.
+    budget : str
+        ``smoke``, ``quick``, ``standard`` or ``paper``.
+    params : tuple of (str, str)
+        Overrides of the problem's parameters, ``(("nu", "0.01"),)``.
+    data_seed : int
+        Seed of the generated data set (shared by every arm and seed).
+    """
+
+    problem: str
+    task: str | None = None
+    model: str | None = None
+    expansion: Expansion = field(default_factory=Expansion)
+    seed: int = 0
+    budget: str = "quick"
+    params: tuple[tuple[str, str], ...] = ()
+    data_seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["params"] = dict(self.params)
+        return d
+
+    def key(self) -> str:
+        """Stable 16-hex-digit identifier of the spec."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+@dataclass
+class RunResult:
+    """Outcome of one run. ``status`` is ``"ok"`` or ``"failed"`` (with ``reason``)."""
+
+    spec: RunSpec
+    status: str
+    error: float = math.nan
+    metrics: dict[str, float] = field(default_factory=dict)
+    n_params: int = 0
+    train_time: float = math.nan
+    data_fingerprint: str = ""
+    device: str = "cpu"
+    reason: str | None = None
+    prediction: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record (without the prediction array)."""
+        return {
+            "key": self.spec.key(), "spec": self.spec.to_dict(), "status": self.status,
+            "error": self.error, "metrics": self.metrics, "n_params": self.n_params,
+            "train_time": self.train_time, "data_fingerprint": self.data_fingerprint,
+            "device": self.device, "reason": self.reason,
+        }
+
+
+def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
+    """Resolve a spec to ``(problem instance, model name, budget)`` and validate it.
+
+    Raises
+    ------
+    ValueError
+        For an unknown problem, task, model, budget, parameter, or a layout the model
+        cannot take; the message names the value and what is allowed.
+    """
+    family = get_problem(spec.problem)
+    cls = family.task(spec.task)
+    params = parse_params(cls.Params, dict(spec.params))
+    problem = cls(params)
+    model = spec.model or cls.models[0]
+    if model not in cls.models:
+        raise ValueError(
+            f"model must be one of {', '.join(cls.models)} for {family.name} "
+            f"task {cls.kind}, got {model!r}"
+        )
+    spec.expansion.check_for(spec.expansion.kind, allowed=cls.layouts)
+    budget = problem.budget(spec.budget)
+    return problem, model, budget
+
+
+def run(
+    spec: RunSpec,
+    *,
+    device: str | torch.device = "auto",
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Train and score the model described by ``spec``.
+
+    Training that diverges (NaN or inf loss) or raises is recorded as ``status="failed"``
+    with its reason instead of propagating; invalid specs raise ``ValueError``.
+    """
+    dev = resolve_device(device)
+    problem, model, budget = prepare(spec)
+    reported = 0
+
+    def tick(k: int) -> None:
+        nonlocal reported
+        reported += k
+        if progress is not None:
+            progress(k)
+
+    try:
+        fit = problem.fit(
+            model=model, expansion=spec.expansion, budget=budget, seed=spec.seed,
+            data_seed=spec.data_seed, device=dev, progress=tick,
+        )
+    except TrainingDiverged as exc:
+        logger.warning("run %s diverged: %s", spec.key(), exc)
+        return RunResult(spec, "failed", device=str(dev), reason=f"diverged: {exc}")
+    except (RuntimeError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        logger.error("run %s failed:\n%s", spec.key(), traceback.format_exc())
+        return RunResult(spec, "failed", device=str(dev), reason=f"{type(exc).__name__}: {exc}")
+    finally:
+        # L-BFGS may stop early and a failed run stops at once: complete this run's share.
+        if progress is not None and reported < budget.total_steps:
+            progress(budget.total_steps - reported)
+    metrics = dict(fit.metrics)
+    train_time = metrics.pop("train_time", math.nan)
+    return RunResult(
+        spec, "ok", error=fit.error, metrics=metrics, n_params=fit.n_params,
+        train_time=train_time, data_fingerprint=fit.data_fingerprint, device=str(dev),
+        prediction=fit.prediction,
+    )
+
+
+@dataclass
+class Comparison:
+    """Baseline and expanded runs over the same seeds.
+
+    Attributes
+    ----------
+    baseline, expanded : list of RunResult
+        One per seed, in seed order.
+    """
+
+    baseline: list[RunResult]
+    expanded: list[RunResult]
+
+    def __post_init__(self) -> None:
+        for b, e in zip(self.baseline, self.expanded):
+            if b.status == e.status == "ok" and b.data_fingerprint != e.data_fingerprint:
+                raise AssertionError(
+                    f"arms saw different training data for seed {b.spec.seed}: "
+                    f"{b.data_fingerprint} != {e.data_fingerprint}"
+                )
+
+    @property
+    def arms(self) -> dict[str, list[RunResult]]:
+        return {"baseline": self.baseline, "expanded": self.expanded}
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Per arm: mean/std of the error over successful seeds, mean time, parameters."""
+        out: dict[str, dict[str, float]] = {}
+        for arm, results in self.arms.items():
+            ok = [r for r in results if r.status == "ok"]
+            errors = np.array([r.error for r in ok])
+            out[arm] = {
+                "error_mean": float(errors.mean()) if ok else math.nan,
+                "error_std": float(errors.std(ddof=1)) if len(ok) > 1 else 0.0 if ok else math.nan,
+                "train_time_mean": float(np.mean([r.train_time for r in ok])) if ok else math.nan,
+                "n_params": float(ok[0].n_params) if ok else math.nan,
+                "n_ok": float(len(ok)),
+                "n_failed": float(len(results) - len(ok)),
+            }
+        base, exp = out["baseline"]["error_mean"], out["expanded"]["error_mean"]
+        out["change"] = {"relative_error_change": (exp - base) / base if base else math.nan}
+        return out
+
+
+def compare(
+    problem: str,
+    *,
+    expansion: Expansion,
+    task: str | None = None,
+    model: str | None = None,
+    seeds: int | None = None,
+    budget: str = "quick",
+    params: Mapping[str, str] | None = None,
+    data_seed: int = 0,
+    device: str | torch.device = "auto",
+    progress: Callable[[int], None] | None = None,
+    on_run: Callable[[RunSpec], None] | None = None,
+) -> Comparison:
+    """Train the baseline (``n = 0``) and the expanded model for each seed ``0..seeds-1``.
+
+    Both arms use the same problem, data, budget, optimiser schedule and seeds; only the
+    input width differs. ``seeds`` defaults to the budget's own number. ``progress`` receives
+    step counts; ``on_run`` is called with each spec before it runs.
+    """
+    task = task or get_problem(problem).default_task
+    base_spec = RunSpec(problem, task, model, expansion.baseline(), 0, budget,
+                        tuple(sorted((params or {}).items())), data_seed)
+    _, model, budget_obj = prepare(dataclasses.replace(base_spec, expansion=expansion))
+    base_spec = dataclasses.replace(base_spec, model=model)
+    n_seeds = budget_obj.seeds if seeds is None else seeds
+    if n_seeds < 1:
+        raise ValueError(f"seeds must be a positive integer, got {n_seeds}")
+    baseline, expanded = [], []
+    for seed in range(n_seeds):
+        for arm_list, exp in ((baseline, expansion.baseline()), (expanded, expansion)):
+            spec = dataclasses.replace(base_spec, expansion=exp, seed=seed)
+            if on_run is not None:
+                on_run(spec)
+            arm_list.append(run(spec, device=device, progress=progress))
+    return Comparison(baseline, expanded)
+
+
+def total_steps(spec: RunSpec) -> int:
+    """Progress units (iterations or epochs) one run of ``spec`` reports."""
+    return int(prepare(spec)[2].total_steps)

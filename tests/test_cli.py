@@ -1,0 +1,78 @@
+import json
+import subprocess
+import sys
+
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+from physym.cli import app
+
+runner = CliRunner()
+
+
+def _run(args):
+    return runner.invoke(app, args, catch_exceptions=False)
+
+
+def test_problems_lists_burgers():
+    result = _run(["problems"])
+    assert result.exit_code == 0
+    assert "burgers" in result.stdout and "operator" in result.stdout and "(default)" in result.stdout
+
+
+@pytest.mark.parametrize("task", ["pinn", "operator"])
+def test_solve_smoke_writes_results(tmp_path, task):
+    result = _run(["solve", "burgers", "--task", task, "--expand", "2", "--budget", "smoke",
+                   "--device", "cpu", "--out", str(tmp_path), "--plot"])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = [p for p in tmp_path.iterdir()]
+    assert not run_dir.name.startswith(".")
+    data = json.loads((run_dir / "results.json").read_text())
+    assert data["problem"] == "burgers" and data["task"] == task and data["expand"] == 2
+    assert {r["spec"]["expansion"]["n"] for r in data["runs"]} == {0, 2}
+    assert all(r["status"] == "ok" for r in data["runs"])
+    ds = xr.open_dataset(run_dir / "results.nc", engine="h5netcdf")
+    assert list(ds["arm"].values) == ["baseline", "expanded"]
+    assert ds["error"].shape == (2, 1) and float(ds["error"].max()) > 0
+    ds.close()
+    assert (run_dir / "comparison.png").stat().st_size > 10_000
+    assert "baseline" in result.stdout and "expanded" in result.stdout
+
+
+BAD = [
+    (["solve", "nope"], "unknown problem 'nope'"),
+    (["solve", "burgers", "--expand", "-1"], "expand must be a non-negative integer, got -1"),
+    (["solve", "burgers", "--fill", "nan"], "fill must be a finite number"),
+    (["solve", "burgers", "--layout", "channels"], "layout 'channels' cannot be used"),
+    (["solve", "burgers", "--task", "operator", "--layout", "symmetric"], "layout 'symmetric' cannot be used"),
+    (["solve", "burgers", "--task", "fluid"], "task must be one of pinn, operator"),
+    (["solve", "burgers", "--model", "fno"], "model must be one of fnn"),
+    (["solve", "burgers", "--budget", "huge"], "budget must be one of"),
+    (["solve", "burgers", "--seeds", "0"], "--seeds must be a positive integer"),
+    (["solve", "burgers", "--param", "mu=1"], "unknown parameter 'mu'"),
+    (["solve", "burgers", "--param", "nu"], "--param must look like KEY=VALUE"),
+    (["solve", "burgers", "--device", "tpu"], "device must be auto, cpu, cuda"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD)
+def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
+    result = _run(args + ["--out", str(tmp_path / "runs")])
+    assert result.exit_code == 2
+    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("physym: error: ") and message in lines[0]
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "runs").exists()
+
+
+def test_console_entry_point_and_module(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "physym", "solve", "burgers", "--expand", "-1",
+                           "--out", str(tmp_path / "r")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "physym: error: expand must be a non-negative integer, got -1"
+    assert proc.stdout == ""
+    assert not (tmp_path / "r").exists()
+    proc = subprocess.run(["physym", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith("physym ")
