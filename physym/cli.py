@@ -115,17 +115,22 @@ def _fmt(x: float, digits: int = 3) -> str:
     return "nan" if x != x else f"{x:.{digits}e}"
 
 
-def _results_table(comparison: Any, title: str) -> Table:
+def _results_table(comparison: Any, title: str, extra: tuple[str, ...] = ()) -> Table:
+    """Per-arm table; ``extra`` names metrics shown as further columns (mean over seeds)."""
     summary = comparison.summary()
     table = Table(title=title, caption=_paired_caption(comparison))
-    for col in ("arm", "n", "rel. L2 error", "± std", "change", "s / run", "params"):
+    for col in ("arm", "n", "rel. L2 error", "± std", "change", *extra, "s / run", "params"):
         table.add_column(col, justify="left" if col == "arm" else "right", no_wrap=True)
     change = summary["change"]["relative_error_change"]
     for arm, results in comparison.arms.items():
         s = summary[arm]
+        ok = [r for r in results if r.status == "ok"]
+        means = [sum(r.metrics.get(m, float("nan")) for r in ok) / len(ok) if ok else float("nan")
+                 for m in extra]
         table.add_row(
             arm, str(results[0].spec.expansion.n), _fmt(s["error_mean"], 2),
             _fmt(s["error_std"], 1), "—" if arm == "baseline" else f"{change:+.1%}",
+            *(_fmt(m, 2) for m in means),
             f"{s['train_time_mean']:.1f}", f"{int(s['n_params']) if s['n_ok'] else '-'}",
         )
     return table
@@ -201,7 +206,7 @@ def solve_command(
         )
     wall = time.perf_counter() - started
     title = f"{family.name} / {task_name} / {model_name} — budget {budget}, {n_seeds} seed(s), {dev}"
-    out.print(_results_table(comparison, title))
+    out.print(_results_table(comparison, title, prob.table_metrics))
     out.print(f"wall time {wall:.1f} s")
     run_dir = _write_run(out_dir, comparison, prob, budget_obj, plot=plot, meta={
         "physym_version": __version__, "command": " ".join(["physym", *sys.argv[1:]]),

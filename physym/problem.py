@@ -165,6 +165,9 @@ class Problem(abc.ABC):
     models: ClassVar[tuple[str, ...]]
     layouts: ClassVar[tuple[str, ...]]
     budgets: ClassVar[Mapping[str, Any]]
+    #: Names of ``Fit.metrics`` entries that ``physym solve`` shows as extra table columns
+    #: (mean over seeds), e.g. errors of derived physical quantities.
+    table_metrics: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Any | None = None) -> None:
         self.params = params if params is not None else self.Params()
@@ -271,6 +274,9 @@ class OperatorProblem(Problem):
     out_channels: ClassVar[int] = 1
     #: Number of spatial dimensions of the grid.
     n_dim: ClassVar[int] = 1
+    #: Standardise each input channel with the training set's mean and std (both arms alike;
+    #: useful when inputs are far from unit scale, e.g. a piecewise-constant coefficient).
+    normalize_inputs: ClassVar[bool] = False
     budgets: ClassVar[Mapping[str, OperatorBudget]]
 
     @abc.abstractmethod
@@ -286,6 +292,36 @@ class OperatorProblem(Problem):
         targets : torch.Tensor
             ``(n, out_channels, *grid)``.
         """
+
+    #: Samples generated per call of :meth:`generate` (each chunk has its own derived seed),
+    #: which bounds solver memory and lets data generation show progress.
+    chunk_size: ClassVar[int] = 256
+
+    def to_pdebench(self, inputs: np.ndarray, targets: np.ndarray) -> dict[str, np.ndarray]:
+        """Data sets of the PDEBench layout for ``physym data generate``.
+
+        The default stores a time-dependent single-channel problem as PDEBench does:
+        ``tensor`` of shape ``(N, 2, *grid)`` holding the input and the target state.
+        Problems whose PDEBench files look different (Darcy: ``nu`` and ``tensor``) override
+        this together with :meth:`from_pdebench`. Coordinates and attributes are added by
+        physym.
+        """
+        return {"tensor": np.concatenate([inputs[:, :1], targets[:, :1]], axis=1)}
+
+    def from_pdebench(self, datasets: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs ``(N, C_in, *grid)`` and targets ``(N, C_out, *grid)`` from a PDEBench file.
+
+        ``datasets`` is an open ``h5py.File`` (or a dict of arrays). The default reads
+        ``tensor`` ``(N, T, *grid)`` and maps the first time step to the last. Raise
+        ``ValueError`` naming what is wrong for a file of another layout.
+        """
+        if "tensor" not in datasets:
+            raise ValueError(f"no data set 'tensor' (found: {', '.join(datasets) or 'none'})")
+        tensor = datasets["tensor"]
+        if tensor.ndim != 2 + self.n_dim:
+            raise ValueError(f"'tensor' must have shape (N, T, {'X, ' * self.n_dim}...) for a "
+                             f"{self.n_dim}-D problem, got {tensor.shape}")
+        return np.asarray(tensor[:, :1]), np.asarray(tensor[:, -1:])
 
     def cache_key(self, *, n: int, resolution: int, seed: int) -> dict[str, Any]:
         """Everything the generated data depends on; hashed into the cache file name."""

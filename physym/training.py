@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from physym.expansion import Expansion
     from physym.problem import OperatorProblem
 
-__all__ = ["operator_data", "fit_operator", "train_operator"]
+__all__ = ["operator_data", "fit_operator", "train_operator", "standardize", "predict"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,23 @@ def train_operator(
     return epoch_loss
 
 
+def standardize(train: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Scale each channel to zero mean and unit std using statistics of ``train`` only.
+
+    Parameters
+    ----------
+    train : numpy.ndarray
+        ``(N, C, *grid)``.
+    others : numpy.ndarray
+        Further arrays ``(M, C, *grid)`` scaled with the same statistics.
+    """
+    axes = (0, *range(2, train.ndim))
+    mean = train.mean(axis=axes, keepdims=True)
+    std = train.std(axis=axes, keepdims=True)
+    std = np.where(std > 0, std, 1.0)
+    return tuple(((a - mean) / std).astype(np.float32) for a in (train, *others))
+
+
 @torch.no_grad()
 def predict(net: torch.nn.Module, x: torch.Tensor, *, batch_size: int) -> torch.Tensor:
     """Evaluate ``net`` on ``x`` in batches, in eval mode."""
@@ -149,6 +166,8 @@ def fit_operator(
     x_train, y_train = inputs[: budget.n_train], targets[: budget.n_train]
     x_test, y_test = inputs[budget.n_train :], targets[budget.n_train :]
     fingerprint = fingerprint_arrays(x_train, y_train)
+    if problem.normalize_inputs:
+        x_train, x_test = standardize(x_train, x_test)
     torch.manual_seed(seed)
     net = build_operator(
         model, in_channels=problem.in_channels, out_channels=problem.out_channels,
