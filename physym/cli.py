@@ -8,21 +8,20 @@ with code 2 before anything is trained or written.
 from __future__ import annotations
 
 import dataclasses
-import logging
+
+import re
 import shutil
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import Any, Optional
 
 import typer
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from physym import __version__
+from physym._console import UsageError, err, fail, out, progress_bar, setup_logging
 
 __all__ = ["app", "main"]
 
@@ -34,28 +33,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-
-class UsageError(Exception):
-    """A bad command-line value; reported in one line with exit code 2."""
-
-
-def fail(message: str) -> NoReturn:
-    err.print(f"physym: error: {message}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False)],
-        force=True,
-    )
-
-
 def _version(value: bool) -> None:
     if value:
         out.print(f"physym {__version__}")
@@ -68,6 +45,15 @@ def _root(
                                  help="Print the version and exit."),
 ) -> None:
     """physym command line."""
+
+
+def _register_subcommands() -> None:
+    from physym.cli_data import data_app  # noqa: PLC0415
+
+    app.add_typer(data_app, name="data")
+
+
+_register_subcommands()
 
 
 @app.command("problems")
@@ -103,14 +89,6 @@ def _parse_param_options(values: list[str]) -> dict[str, str]:
     return params
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("steps"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-        console=err, transient=False,
-    )
-
-
 def _fmt(x: float, digits: int = 3) -> str:
     return "nan" if x != x else f"{x:.{digits}e}"
 
@@ -129,7 +107,8 @@ def _results_table(comparison: Any, title: str, extra: tuple[str, ...] = ()) -> 
                  for m in extra]
         table.add_row(
             arm, str(results[0].spec.expansion.n), _fmt(s["error_mean"], 2),
-            _fmt(s["error_std"], 1), "—" if arm == "baseline" else f"{change:+.1%}",
+            _fmt(s["error_std"], 1) if s["n_ok"] > 1 else "—",
+            "—" if arm == "baseline" else f"{change:+.1%}",
             *(_fmt(m, 2) for m in means),
             f"{s['train_time_mean']:.1f}", f"{int(s['n_params']) if s['n_ok'] else '-'}",
         )
@@ -162,13 +141,15 @@ def solve_command(
     plot: bool = typer.Option(False, "--plot", help="Also write comparison.png."),
     param: list[str] = typer.Option([], "--param", help="Problem parameter KEY=VALUE (repeatable), e.g. nu=0.01."),
     data_seed: int = typer.Option(0, "--data-seed", help="Seed of the generated data set."),
+    data: Optional[Path] = typer.Option(None, "--data", help="PDEBench-layout HDF5 file to train and test on (operator tasks) instead of generated data."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
 ) -> None:
     """Train the baseline (n=0) and the expanded model on PROBLEM and compare them."""
-    _setup_logging(verbose)
+    setup_logging(verbose)
     from physym.expansion import Expansion  # noqa: PLC0415
     from physym.registry import get_problem  # noqa: PLC0415
     from physym.runner import RunSpec, compare, prepare, resolve_device  # noqa: PLC0415
+    from physym.training import operator_dataset  # noqa: PLC0415
 
     # ---- validate everything before any work or any file
     try:
@@ -176,7 +157,9 @@ def solve_command(
         cls = family.task(task)
         params = _parse_param_options(param)
         expansion = Expansion(expand, fill, layout or cls.layouts[0])
-        spec = RunSpec(problem, task, model, expansion, 0, budget, tuple(sorted(params.items())), data_seed)
+        data_file = str(data) if data is not None else None
+        spec = RunSpec(problem, task, model, expansion, 0, budget,
+                       tuple(sorted(params.items())), data_seed, data_file)
         prob, model_name, budget_obj = prepare(spec)
         dev = resolve_device(device)
         n_seeds = budget_obj.seeds if seeds is None else seeds
@@ -184,6 +167,8 @@ def solve_command(
             raise UsageError(f"--seeds must be a positive integer, got {n_seeds}")
         if out_dir.exists() and not out_dir.is_dir():
             raise UsageError(f"--out {str(out_dir)!r} exists and is not a folder")
+        if data_file is not None:  # read and validate the whole file before training
+            operator_dataset(prob, budget_obj, data_seed=data_seed, device=dev, data_file=data_file)
     except (ValueError, UsageError) as exc:
         fail(str(exc))
 
@@ -192,7 +177,13 @@ def solve_command(
     err.print(f"[bold]{family.name}[/] task [bold]{task_name}[/], model {model_name}, "
               f"{expansion.describe()}, budget {budget}, {n_seeds} seed(s), device {dev}")
     started = time.perf_counter()
-    with _progress() as bar:
+    if prob.kind == "operator" and data_file is None:
+        n_data = budget_obj.n_train + budget_obj.n_test
+        with progress_bar("samples") as bar:  # generate (or find) the cached data set
+            data_task = bar.add_task("data", total=n_data)
+            operator_dataset(prob, budget_obj, data_seed=data_seed, device=dev,
+                             progress=lambda k: bar.advance(data_task, k))
+    with progress_bar() as bar:
         bar_task = bar.add_task("training", total=steps)
 
         def on_run(s: Any) -> None:
@@ -201,7 +192,7 @@ def solve_command(
 
         comparison = compare(
             problem, expansion=expansion, task=task, model=model_name, seeds=n_seeds,
-            budget=budget, params=params, data_seed=data_seed, device=dev,
+            budget=budget, params=params, data_seed=data_seed, data=data_file, device=dev,
             progress=lambda k: bar.advance(bar_task, k), on_run=on_run,
         )
     wall = time.perf_counter() - started
@@ -215,7 +206,7 @@ def solve_command(
         "expand": expansion.n, "fill": expansion.fill, "layout": expansion.layout,
         "budget": budget, "budget_settings": dataclasses.asdict(budget_obj),
         "params": prob.describe(), "device": str(dev), "seeds": n_seeds,
-        "data_seed": data_seed, "wall_time": wall,
+        "data_seed": data_seed, "data": data_file, "wall_time": wall,
     })
     out.print(f"results written to {run_dir}")
     failed = sum(r.status != "ok" for rs in comparison.arms.values() for r in rs)
@@ -230,7 +221,8 @@ def _write_run(parent: Path, comparison: Any, problem: Any, budget: Any, *, plot
 
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     key = comparison.expanded[0].spec.key()[:6]
-    run_id = f"{stamp}-{meta['problem']}-{meta['task']}-n{meta['expand']}-{key}"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{meta['problem']}-{meta['task']}")
+    run_id = f"{stamp}-{name}-n{meta['expand']}-{key}"
     parent.mkdir(parents=True, exist_ok=True)
     tmp = parent / f".{run_id}.tmp"
     tmp.mkdir()

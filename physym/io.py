@@ -1,4 +1,4 @@
-"""Files: the operator data cache (HDF5) and result files (JSON and netCDF via xarray).
+"""Files: cache paths, atomic writes, fingerprints, and result files (JSON, netCDF).
 
 Every write goes to a temporary file in the destination folder and is moved into place with
 ``os.replace``, so an interrupted write never leaves a file that looks complete.
@@ -20,8 +20,6 @@ import numpy as np
 __all__ = [
     "data_dir",
     "cache_path",
-    "write_operator_data",
-    "read_operator_data",
     "atomic_path",
     "write_json",
     "DataFileError",
@@ -31,9 +29,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-FORMAT = "physym-operator-data/1"
-
 
 class DataFileError(ValueError):
     """A data file is missing, malformed, or holds non-finite values."""
@@ -79,85 +74,6 @@ def write_json(path: Path, obj: Any) -> None:
     """Write ``obj`` as indented JSON, atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
-
-
-def write_operator_data(
-    path: Path,
-    inputs: np.ndarray,
-    targets: np.ndarray,
-    *,
-    coordinates: dict[str, np.ndarray],
-    attrs: dict[str, Any],
-) -> None:
-    """Write an operator data set to HDF5, atomically.
-
-    Parameters
-    ----------
-    path : Path
-        Destination ``.h5`` file.
-    inputs : numpy.ndarray
-        ``(N, C_in, *grid)``.
-    targets : numpy.ndarray
-        ``(N, C_out, *grid)``.
-    coordinates : dict of str to numpy.ndarray
-        1-D coordinate arrays, e.g. ``{"x-coordinate": x}`` (PDEBench names).
-    attrs : dict
-        Everything the data depend on (parameters, seed, resolution); stored as root
-        attributes, with ``key`` holding the JSON of the whole dict.
-    """
-    import h5py  # noqa: PLC0415
-
-    from physym import __version__  # noqa: PLC0415
-
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
-        f.create_dataset("inputs", data=inputs, compression="gzip", compression_opts=1)
-        f.create_dataset("targets", data=targets, compression="gzip", compression_opts=1)
-        for name, values in coordinates.items():
-            f.create_dataset(name, data=values)
-        f.attrs["format"] = FORMAT
-        f.attrs["physym_version"] = __version__
-        f.attrs["key"] = json.dumps(attrs, sort_keys=True, default=str)
-        for k, v in attrs.items():
-            if isinstance(v, (int, float, str, bool)):
-                f.attrs[k] = v
-
-
-def read_operator_data(path: Path) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Read and validate a file written by :func:`write_operator_data`.
-
-    Returns
-    -------
-    inputs, targets : numpy.ndarray
-        ``(N, C_in, *grid)`` and ``(N, C_out, *grid)``.
-    attrs : dict
-        The stored key.
-
-    Raises
-    ------
-    DataFileError
-        If the file cannot be read, lacks a data set, has inconsistent shapes or holds NaN/inf.
-    """
-    import h5py  # noqa: PLC0415
-
-    try:
-        with h5py.File(path, "r") as f:
-            if f.attrs.get("format") != FORMAT:
-                raise DataFileError(f"{path}: not a physym operator data file")
-            for name in ("inputs", "targets"):
-                if name not in f:
-                    raise DataFileError(f"{path}: missing data set {name!r}")
-            inputs, targets = f["inputs"][...], f["targets"][...]
-            attrs = json.loads(f.attrs["key"])
-    except OSError as exc:
-        raise DataFileError(f"{path}: cannot read HDF5 file ({exc})") from None
-    if inputs.shape[0] != targets.shape[0] or inputs.shape[2:] != targets.shape[2:]:
-        raise DataFileError(
-            f"{path}: inputs {inputs.shape} and targets {targets.shape} do not match"
-        )
-    for name, arr in (("inputs", inputs), ("targets", targets)):
-        if not np.all(np.isfinite(arr)):
-            raise DataFileError(f"{path}: data set {name!r} contains NaN or inf")
-    return inputs, targets, attrs
 
 
 def comparison_dataset(comparison: Any, attrs: dict[str, Any]) -> Any:

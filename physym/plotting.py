@@ -74,13 +74,11 @@ def _operator_figure(problem: "Problem", comparison: "Comparison", budget: Any) 
 
     import torch  # noqa: PLC0415
 
-    from physym.training import operator_data  # noqa: PLC0415
+    from physym.training import operator_dataset  # noqa: PLC0415
 
     spec = comparison.baseline[0].spec
-    inputs, targets = operator_data(problem, n=budget.n_train + budget.n_test,
-                                    resolution=budget.resolution, seed=spec.data_seed,
-                                    device=torch.device("cpu"))
-    x_test, y_test = inputs[budget.n_train :], targets[budget.n_train :]
+    _, _, x_test, y_test = operator_dataset(problem, budget, data_seed=spec.data_seed,
+                                            device=torch.device("cpu"), data_file=spec.data)
     base, exp = _first_ok(comparison.baseline), _first_ok(comparison.expanded)
     lb, le = _labels(comparison)
     runs = [(lb, base, "C0"), (le, exp, "C3")]

@@ -39,6 +39,7 @@ __all__ = [
     "Fit",
     "PINNBudget",
     "OperatorBudget",
+    "RegressionBudget",
     "BUDGET_NAMES",
     "TrainingDiverged",
     "parse_params",
@@ -122,6 +123,50 @@ class OperatorBudget:
         return self.epochs
 
 
+@dataclass(frozen=True)
+class RegressionBudget:
+    """Training budget of a regression MLP (torch; full-batch Adam, then L-BFGS).
+
+    Attributes
+    ----------
+    width, depth : int
+        Hidden width and number of hidden layers.
+    adam_iterations : int
+        Full-batch Adam steps at learning rate ``lr``.
+    lbfgs_iterations : int
+        Maximum L-BFGS iterations after Adam (0 disables it; it may stop earlier when
+        converged).
+    lr : float
+        Adam learning rate.
+    activation : {"tanh"}
+        Hidden activation (smooth, so that derivatives of the network exist).
+    seeds : int
+        Default number of seeds of ``physym solve``.
+    """
+
+    width: int
+    depth: int
+    adam_iterations: int
+    lbfgs_iterations: int = 0
+    lr: float = 1e-3
+    activation: str = "tanh"
+    seeds: int = 3
+
+    def __post_init__(self) -> None:
+        for name in ("width", "depth"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        for name in ("adam_iterations", "lbfgs_iterations"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.activation != "tanh":
+            raise ValueError(f"activation must be tanh, got {self.activation!r}")
+
+    @property
+    def total_steps(self) -> int:
+        return self.adam_iterations + self.lbfgs_iterations
+
+
 @dataclass
 class Fit:
     """What ``Problem.fit`` returns for one trained model.
@@ -199,8 +244,13 @@ class Problem(abc.ABC):
         data_seed: int,
         device: "torch.device",
         progress: ProgressFn | None = None,
+        data_file: str | None = None,
     ) -> Fit:
-        """Train one model of this kind with ``expansion`` and score it on held-out data."""
+        """Train one model of this kind with ``expansion`` and score it on held-out data.
+
+        ``data_file`` (operator tasks only) replaces the generated data set by a
+        PDEBench-layout HDF5 file.
+        """
 
 
 class PINNProblem(Problem):
@@ -251,7 +301,8 @@ class PINNProblem(Problem):
         mesh = np.meshgrid(*axes, indexing="ij")
         return np.stack([m.ravel() for m in mesh], axis=-1)
 
-    def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None) -> Fit:
+    def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None,
+            data_file=None) -> Fit:
         from physym.models.deepxde import fit_pinn
 
         return fit_pinn(
@@ -323,29 +374,100 @@ class OperatorProblem(Problem):
                              f"{self.n_dim}-D problem, got {tensor.shape}")
         return np.asarray(tensor[:, :1]), np.asarray(tensor[:, -1:])
 
+    def coordinates(self, resolution: int) -> tuple[np.ndarray, ...]:
+        """1-D coordinates of the grid along each axis (default: ``j / resolution``)."""
+        return (np.arange(resolution) / resolution,) * self.n_dim
+
     def cache_key(self, *, n: int, resolution: int, seed: int) -> dict[str, Any]:
         """Everything the generated data depends on; hashed into the cache file name."""
         return {"class": type(self).__qualname__, "params": self.describe(), "n": n,
                 "resolution": resolution, "seed": seed}
 
-    def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None) -> Fit:
+    def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None,
+            data_file=None) -> Fit:
         from physym.training import fit_operator
 
         return fit_operator(
             self, model=model, expansion=expansion, budget=budget, seed=seed,
-            data_seed=data_seed, device=device, progress=progress,
+            data_seed=data_seed, device=device, progress=progress, data_file=data_file,
         )
 
 
 class RegressionProblem(Problem):
     """A function ``y = f(x)`` learned from samples by a torch MLP.
 
-    Subclasses provide training samples, a dense test set, and may add derived metrics.
+    Subclasses implement :meth:`training_samples` (possibly noisy, with their standard
+    deviations) and :meth:`test_set` (dense, exact). Inputs are already normalised by the
+    problem: the network sees exactly what these methods return. A problem may also score
+    quantities derived from the trained network (for example by autograd) by setting
+    ``derived_names`` and implementing :meth:`derived` and :meth:`exact_derived`; each is
+    reported as the relative L2 error ``Fit.metrics[name]``.
+
+    The MLP (:mod:`physym.models.mlp`) is a tanh network with Glorot-normal weights whose
+    first layer takes ``d + n`` inputs; it is trained in float64 on the mean squared error
+    over all training samples (full batch): Adam, then optionally L-BFGS.
     """
 
     kind = "regression"
     models = ("mlp",)
     layouts = ("append", "symmetric")
+    input_names: ClassVar[tuple[str, ...]] = ("x",)
+    output_names: ClassVar[tuple[str, ...]] = ("y",)
+    #: Quantities derived from the network and scored by :meth:`derived` / :meth:`exact_derived`.
+    derived_names: ClassVar[tuple[str, ...]] = ()
+    budgets: ClassVar[Mapping[str, RegressionBudget]]
+
+    @abc.abstractmethod
+    def training_samples(self, *, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Training samples, a deterministic function of the parameters and ``seed``.
+
+        Returns
+        -------
+        x : numpy.ndarray
+            ``(N, d)`` normalised inputs, float64.
+        y : numpy.ndarray
+            ``(N, k)`` targets (noisy where the problem adds noise), float64.
+        sigma : numpy.ndarray
+            ``(N, k)`` standard deviation of the noise of each target (zeros if exact).
+        """
+
+    @abc.abstractmethod
+    def test_set(self) -> tuple[np.ndarray, np.ndarray]:
+        """Dense, noise-free held-out set: inputs ``(M, d)`` and exact targets ``(M, k)``."""
+
+    def derived(self, net: Callable[["torch.Tensor"], "torch.Tensor"],
+                x: "torch.Tensor") -> "torch.Tensor":
+        """Quantities ``derived_names`` computed from the network at ``x``.
+
+        Parameters
+        ----------
+        net : callable
+            The trained network, ``(M, d) -> (M, k)``, float64, differentiable in its input.
+        x : torch.Tensor
+            ``(M, d)`` test inputs (float64, not requiring grad).
+
+        Returns
+        -------
+        torch.Tensor
+            ``(M, len(derived_names))``; the default has no columns.
+        """
+        return x.new_zeros((x.shape[0], 0))
+
+    def exact_derived(self, x: np.ndarray) -> np.ndarray:
+        """Exact values of ``derived_names`` at ``x`` ``(M, d)``: ``(M, len(derived_names))``."""
+        return np.zeros((np.asarray(x).shape[0], 0))
+
+    def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None,
+            data_file=None) -> Fit:
+        if data_file is not None:
+            raise ValueError("a data file can only be given for operator tasks, "
+                             f"not for the regression task {type(self).__name__}")
+        from physym.models.mlp import fit_regression
+
+        return fit_regression(
+            self, model=model, expansion=expansion, budget=budget, seed=seed,
+            data_seed=data_seed, device=device, progress=progress,
+        )
 
 
 @dataclass(frozen=True)

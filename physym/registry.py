@@ -76,13 +76,13 @@ def _load_file(path: Path, attr: str, spec: str) -> ProblemFamily:
             raise
     if not hasattr(module, attr):
         raise UnknownProblem(f"{str(path)!r} defines no {attr!r}")
-    return _as_family(getattr(module, attr), spec)
+    return _as_family(getattr(module, attr), attr)
 
 
 def _load_target(target: str, name: str) -> ProblemFamily:
     module_name, _, attr = target.partition(":")
     module = importlib.import_module(module_name)
-    return _as_family(getattr(module, attr or "PROBLEM"), name)
+    return _as_family(getattr(module, attr or "PROBLEM"), attr or name)
 
 
 def _entry_points() -> dict[str, Any]:

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from physym.expansion import Expansion
+from physym.io import DataFileError
 from physym.problem import Problem, TrainingDiverged, parse_params
 from physym.registry import get_problem
 
@@ -79,6 +80,9 @@ class RunSpec:
         Overrides of the problem's parameters, ``(("nu", "0.01"),)``.
     data_seed : int
         Seed of the generated data set (shared by every arm and seed).
+    data : str, optional
+        PDEBench-layout HDF5 file to train and test on instead of generated data
+        (operator tasks only).
     """
 
     problem: str
@@ -89,6 +93,7 @@ class RunSpec:
     budget: str = "quick"
     params: tuple[tuple[str, str], ...] = ()
     data_seed: int = 0
+    data: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -147,6 +152,8 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
         )
     spec.expansion.check_for(spec.expansion.kind, allowed=cls.layouts)
     budget = problem.budget(spec.budget)
+    if spec.data is not None and cls.kind != "operator":
+        raise ValueError(f"a data file applies to operator tasks only, not to {cls.kind} tasks")
     return problem, model, budget
 
 
@@ -174,12 +181,12 @@ def run(
     try:
         fit = problem.fit(
             model=model, expansion=spec.expansion, budget=budget, seed=spec.seed,
-            data_seed=spec.data_seed, device=dev, progress=tick,
+            data_seed=spec.data_seed, device=dev, progress=tick, data_file=spec.data,
         )
     except TrainingDiverged as exc:
         logger.warning("run %s diverged: %s", spec.key(), exc)
         return RunResult(spec, "failed", device=str(dev), reason=f"diverged: {exc}")
-    except (RuntimeError, FloatingPointError, np.linalg.LinAlgError) as exc:
+    except (RuntimeError, FloatingPointError, np.linalg.LinAlgError, DataFileError) as exc:
         logger.error("run %s failed:\n%s", spec.key(), traceback.format_exc())
         return RunResult(spec, "failed", device=str(dev), reason=f"{type(exc).__name__}: {exc}")
     finally:
@@ -249,6 +256,7 @@ def compare(
     budget: str = "quick",
     params: Mapping[str, str] | None = None,
     data_seed: int = 0,
+    data: str | None = None,
     device: str | torch.device = "auto",
     progress: Callable[[int], None] | None = None,
     on_run: Callable[[RunSpec], None] | None = None,
@@ -261,7 +269,7 @@ def compare(
     """
     task = task or get_problem(problem).default_task
     base_spec = RunSpec(problem, task, model, expansion.baseline(), 0, budget,
-                        tuple(sorted((params or {}).items())), data_seed)
+                        tuple(sorted((params or {}).items())), data_seed, data)
     _, model, budget_obj = prepare(dataclasses.replace(base_spec, expansion=expansion))
     base_spec = dataclasses.replace(base_spec, model=model)
     n_seeds = budget_obj.seeds if seeds is None else seeds

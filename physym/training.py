@@ -11,18 +11,14 @@ from __future__ import annotations
 import logging
 import math
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import torch
 
-from physym.io import (
-    DataFileError,
-    cache_path,
-    fingerprint_arrays,
-    read_operator_data,
-    write_operator_data,
-)
+from physym.data import cached_dataset, read_pdebench, split_train_test, to_resolution
+from physym.io import fingerprint_arrays
 from physym.metrics import relative_l2, relative_l2_per_sample
 from physym.problem import Fit, OperatorBudget, TrainingDiverged
 
@@ -30,45 +26,38 @@ if TYPE_CHECKING:  # pragma: no cover
     from physym.expansion import Expansion
     from physym.problem import OperatorProblem
 
-__all__ = ["operator_data", "fit_operator", "train_operator", "standardize", "predict"]
+__all__ = ["operator_dataset", "fit_operator", "train_operator", "standardize", "predict"]
 
 logger = logging.getLogger(__name__)
 
 
-def operator_data(
+def operator_dataset(
     problem: "OperatorProblem",
+    budget: OperatorBudget,
     *,
-    n: int,
-    resolution: int,
-    seed: int,
+    data_seed: int,
     device: torch.device,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs ``(n, C_in, *grid)`` and targets ``(n, C_out, *grid)`` (float32), cached.
+    data_file: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Training and test arrays for a budget: from ``data_file`` or the generated cache.
 
-    The first call generates the samples with ``problem.generate`` on ``device`` and writes
-    them atomically under :func:`physym.io.data_dir`; later calls read the file. A corrupt
-    cache file is regenerated.
+    Returns
+    -------
+    x_train, y_train, x_test, y_test : numpy.ndarray
+        ``(n_train, C_in, *grid)``, ``(n_train, C_out, *grid)`` and the same for ``n_test``,
+        at ``budget.resolution`` points per axis, float32.
     """
-    key = problem.cache_key(n=n, resolution=resolution, seed=seed)
-    path = cache_path(type(problem).__name__.lower(), key)
-    if path.exists():
-        try:
-            inputs, targets, _ = read_operator_data(path)
-            return inputs, targets
-        except DataFileError as exc:
-            logger.warning("regenerating data cache: %s", exc)
-    logger.info("generating %d samples at resolution %d with seed %d", n, resolution, seed)
-    start = time.perf_counter()
-    x, y = problem.generate(n, resolution=resolution, seed=seed, device=device)
-    inputs = x.detach().to("cpu", torch.float32).numpy()
-    targets = y.detach().to("cpu", torch.float32).numpy()
-    if not (np.all(np.isfinite(inputs)) and np.all(np.isfinite(targets))):
-        raise RuntimeError(f"{type(problem).__name__}.generate produced NaN or inf values")
-    elapsed = time.perf_counter() - start
-    logger.info("generated %d samples in %.1f s (%.1f samples/s)", n, elapsed, n / elapsed)
-    coords = {f"{a}-coordinate": np.arange(resolution) / resolution for a in "xyz"[: problem.n_dim]}
-    write_operator_data(path, inputs, targets, coordinates=coords, attrs=key)
-    return inputs, targets
+    n, s = budget.n_train + budget.n_test, budget.resolution
+    if data_file is not None:
+        inputs, targets, _ = read_pdebench(Path(data_file), problem)
+        inputs = to_resolution(inputs, s, source=str(data_file))
+        targets = to_resolution(targets, s, source=str(data_file))
+    else:
+        inputs, targets = cached_dataset(problem, n=n, resolution=s, seed=data_seed,
+                                         device=device, progress=progress)
+    return split_train_test(inputs, targets, n_train=budget.n_train, n_test=budget.n_test,
+                            source=str(data_file or "generated data"))
 
 
 def train_operator(
@@ -146,10 +135,13 @@ def fit_operator(
     data_seed: int,
     device: torch.device,
     progress: Callable[[int], None] | None = None,
+    data_file: str | None = None,
 ) -> Fit:
-    """Train a neuraloperator model on the problem's cached data and score it.
+    """Train a neuraloperator model on the problem's data and score it.
 
-    The first ``budget.n_train`` samples train, the last ``budget.n_test`` are held out.
+    The data are the generated (cached) data set for ``data_seed``, or ``data_file`` in the
+    PDEBench layout. The first ``budget.n_train`` samples train, the last ``budget.n_test``
+    are held out.
 
     Returns
     -------
@@ -159,12 +151,8 @@ def fit_operator(
     """
     from physym.models.neuralop import build_operator  # noqa: PLC0415
 
-    inputs, targets = operator_data(
-        problem, n=budget.n_train + budget.n_test, resolution=budget.resolution,
-        seed=data_seed, device=device,
-    )
-    x_train, y_train = inputs[: budget.n_train], targets[: budget.n_train]
-    x_test, y_test = inputs[budget.n_train :], targets[budget.n_train :]
+    x_train, y_train, x_test, y_test = operator_dataset(
+        problem, budget, data_seed=data_seed, device=device, data_file=data_file)
     fingerprint = fingerprint_arrays(x_train, y_train)
     if problem.normalize_inputs:
         x_train, x_test = standardize(x_train, x_test)

@@ -445,30 +445,23 @@ class BurgersOperator(OperatorProblem):
                                 batch_size=20, modes=16, width=64, n_layers=4, seeds=5),
     }
 
-    #: Samples solved together; bounds the solver's memory.
-    chunk_size: int = 256
-
     def generate(self, n: int, *, resolution: int, seed: int,
                  device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         p = self.params
         grid = max(p.grid, resolution)
         if grid % resolution:
-            raise ValueError(
-                f"resolution must divide the solver grid {grid}, got {resolution}"
-            )
+            raise ValueError(f"resolution must divide the solver grid {grid}, got {resolution}")
         stride = grid // resolution
         gen = torch.Generator().manual_seed(seed)
         u0 = sample_periodic_grf_1d(n, grid, alpha=p.alpha, tau=p.tau, sigma=p.sigma,
                                     generator=gen, device=device, dtype=torch.float64)
-        # one time step for every chunk, so a sample's data never depend on the chunking
-        dt = _time_step(float(u0.abs().amax()), grid, p.nu, p.t_final, 1.0)
-        finals = []
-        for start in range(0, n, self.chunk_size):
-            chunk = u0[start : start + self.chunk_size]
-            finals.append(solve_burgers_periodic(chunk, nu=p.nu, t_final=p.t_final, dt=dt)[:, -1])
-            logger.debug("solved %d/%d Burgers samples", min(start + self.chunk_size, n), n)
-        u_final = torch.cat(finals)
+        u_final = solve_burgers_periodic(u0, nu=p.nu, t_final=p.t_final)[:, -1]
         return u0[:, None, ::stride], u_final[:, None, ::stride]
+
+    def to_pdebench(self, inputs: np.ndarray, targets: np.ndarray) -> dict[str, np.ndarray]:
+        """``tensor`` ``(N, 2, X)`` = ``[u(., 0), u(., T)]`` and ``t-coordinate`` ``[0, T]``."""
+        return {"tensor": np.concatenate([inputs, targets], axis=1),
+                "t-coordinate": np.array([0.0, self.params.t_final])}
 
 
 PROBLEM = ProblemFamily(

@@ -7,7 +7,7 @@ import torch
 
 from physym import Expansion, RunSpec, compare, run
 from physym.runner import Comparison, RunResult, prepare, resolve_device
-from physym.training import operator_data
+from physym.data import cached_dataset
 
 
 def test_resolve_device():
@@ -59,19 +59,19 @@ def test_operator_cache_is_reused_and_identical(tmp_path, monkeypatch):
     monkeypatch.setenv("PHYSYM_DATA", str(tmp_path))
     problem, _, budget = prepare(RunSpec("burgers", task="operator", budget="smoke",
                                          expansion=Expansion(0, layout="channels")))
-    x1, y1 = operator_data(problem, n=8, resolution=64, seed=3, device=torch.device("cpu"))
+    x1, y1 = cached_dataset(problem, n=8, resolution=64, seed=3, device=torch.device("cpu"))
     files = list(tmp_path.glob("*.h5"))
     assert len(files) == 1
     mtime = files[0].stat().st_mtime_ns
-    x2, y2 = operator_data(problem, n=8, resolution=64, seed=3, device=torch.device("cpu"))
+    x2, y2 = cached_dataset(problem, n=8, resolution=64, seed=3, device=torch.device("cpu"))
     assert files[0].stat().st_mtime_ns == mtime
     assert np.array_equal(x1, x2) and np.array_equal(y1, y2)
-    x3, _ = operator_data(problem, n=8, resolution=64, seed=4, device=torch.device("cpu"))
+    x3, _ = cached_dataset(problem, n=8, resolution=64, seed=4, device=torch.device("cpu"))
     assert not np.array_equal(x1, x3)
     assert x1.shape == (8, 1, 64) and y1.shape == (8, 1, 64)
     # a corrupted cache file is detected and regenerated
     files[0].write_bytes(b"garbage")
-    x4, _ = operator_data(problem, n=8, resolution=64, seed=3, device=torch.device("cpu"))
+    x4, _ = cached_dataset(problem, n=8, resolution=64, seed=3, device=torch.device("cpu"))
     assert np.array_equal(x1, x4)
 
 
