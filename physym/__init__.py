@@ -12,6 +12,7 @@ from physym.problem import (
     PINNBudget,
     PINNProblem,
     ProblemFamily,
+    RegressionBudget,
     RegressionProblem,
     TrainingDiverged,
 )
@@ -22,6 +23,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Expansion", "Fit", "OperatorBudget", "OperatorProblem", "PINNBudget", "PINNProblem",
-    "ProblemFamily", "RegressionProblem", "TrainingDiverged", "available", "get_problem",
+    "ProblemFamily", "RegressionBudget", "RegressionProblem", "TrainingDiverged", "available", "get_problem",
     "Comparison", "RunResult", "RunSpec", "compare", "run", "__version__",
 ]

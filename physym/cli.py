@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
+import numpy as np
 import typer
 from rich.table import Table
 
@@ -61,21 +62,18 @@ def problems_command() -> None:
     """List registered problems with their tasks, models, layouts and defaults."""
     from physym.registry import available, get_problem  # noqa: PLC0415
 
-    table = Table(title="registered problems", show_lines=False)
-    for col in ("problem", "task", "kind", "models", "layouts", "summary"):
-        table.add_column(col)
     for name in available():
         try:
             family = get_problem(name)
         except Exception as exc:  # a broken plug-in must not hide the others
-            table.add_row(name, "-", "-", "-", "-", f"[red]cannot load: {exc}[/]")
+            out.print(f"[bold]{name}[/]  [red]cannot load: {exc}[/]")
             continue
+        out.print(f"[bold]{name}[/]" + (f"  [dim]{family.summary}[/]" if family.summary else ""))
         for task, cls in family.tasks.items():
             default = " (default)" if task == family.default_task else ""
-            table.add_row(name, task + default, cls.kind, ", ".join(cls.models),
-                          ", ".join(cls.layouts), cls.summary())
-            name = ""
-    out.print(table)
+            out.print(f"  [cyan]{task}{default}[/]  {cls.kind} · models {', '.join(cls.models)}"
+                      f" · layouts {', '.join(cls.layouts)}")
+            out.print(f"      {cls.summary()}", highlight=False)
     out.print("Also: any [bold]path/to/file.py:ClassName[/] or [bold]package.module:Name[/].")
 
 
@@ -93,25 +91,34 @@ def _fmt(x: float, digits: int = 3) -> str:
     return "nan" if x != x else f"{x:.{digits}e}"
 
 
-def _results_table(comparison: Any, title: str, extra: tuple[str, ...] = ()) -> Table:
-    """Per-arm table; ``extra`` names metrics shown as further columns (mean over seeds)."""
+def _results_table(comparison: Any, title: str) -> Table:
+    """Per-arm table of the headline error, change, time and parameter count."""
     summary = comparison.summary()
     table = Table(title=title, caption=_paired_caption(comparison))
-    for col in ("arm", "n", "rel. L2 error", "± std", "change", *extra, "s / run", "params"):
+    for col in ("arm", "n", "rel. L2 error", "± std", "change", "s / run", "params"):
         table.add_column(col, justify="left" if col == "arm" else "right", no_wrap=True)
     change = summary["change"]["relative_error_change"]
     for arm, results in comparison.arms.items():
         s = summary[arm]
-        ok = [r for r in results if r.status == "ok"]
-        means = [sum(r.metrics.get(m, float("nan")) for r in ok) / len(ok) if ok else float("nan")
-                 for m in extra]
         table.add_row(
             arm, str(results[0].spec.expansion.n), _fmt(s["error_mean"], 2),
             _fmt(s["error_std"], 1) if s["n_ok"] > 1 else "—",
             "—" if arm == "baseline" else f"{change:+.1%}",
-            *(_fmt(m, 2) for m in means),
             f"{s['train_time_mean']:.1f}", f"{int(s['n_params']) if s['n_ok'] else '-'}",
         )
+    return table
+
+
+def _metrics_table(comparison: Any, names: tuple[str, ...]) -> Table:
+    """Second table: the problem's ``table_metrics`` (derived-quantity errors) per arm."""
+    table = Table(title="relative L2 error of derived quantities (mean over seeds)")
+    table.add_column("arm", no_wrap=True)
+    for name in names:
+        table.add_column(name, justify="right", no_wrap=True)
+    for arm, results in comparison.arms.items():
+        ok = [r for r in results if r.status == "ok"]
+        table.add_row(arm, *(_fmt(float(np.mean([r.metrics.get(m, np.nan) for r in ok])), 2)
+                             if ok else "-" for m in names))
     return table
 
 
@@ -197,7 +204,9 @@ def solve_command(
         )
     wall = time.perf_counter() - started
     title = f"{family.name} / {task_name} / {model_name} — budget {budget}, {n_seeds} seed(s), {dev}"
-    out.print(_results_table(comparison, title, prob.table_metrics))
+    out.print(_results_table(comparison, title))
+    if prob.table_metrics:
+        out.print(_metrics_table(comparison, prob.table_metrics))
     out.print(f"wall time {wall:.1f} s")
     run_dir = _write_run(out_dir, comparison, prob, budget_obj, plot=plot, meta={
         "physym_version": __version__, "command": " ".join(["physym", *sys.argv[1:]]),
@@ -207,6 +216,7 @@ def solve_command(
         "budget": budget, "budget_settings": dataclasses.asdict(budget_obj),
         "params": prob.describe(), "device": str(dev), "seeds": n_seeds,
         "data_seed": data_seed, "data": data_file, "wall_time": wall,
+        "table_metrics": list(prob.table_metrics),
     })
     out.print(f"results written to {run_dir}")
     failed = sum(r.status != "ok" for rs in comparison.arms.values() for r in rs)

@@ -210,8 +210,9 @@ class Problem(abc.ABC):
     models: ClassVar[tuple[str, ...]]
     layouts: ClassVar[tuple[str, ...]]
     budgets: ClassVar[Mapping[str, Any]]
-    #: Names of ``Fit.metrics`` entries that ``physym solve`` shows as extra table columns
-    #: (mean over seeds), e.g. errors of derived physical quantities.
+    #: Names of ``Fit.metrics`` entries holding relative L2 errors of derived quantities,
+    #: which ``physym solve`` shows in a second table (mean over seeds) and labels as such
+    #: in ``results.nc``.
     table_metrics: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Any | None = None) -> None:

@@ -1,0 +1,306 @@
+"""Torch MLP for regression problems, with and without input expansion.
+
+The network is ``[d + n] + [width] * depth + [k]`` with tanh hidden layers and
+Glorot-normal weights (zero biases), the DeepXDE ``FNN`` convention. The expansion is
+applied inside :meth:`MLP.forward`, so the network is a function of the original ``d``
+inputs only and derivatives with respect to them are unaffected by the constants.
+
+Everything runs in float64: problems score derivatives of the trained network (obtained by
+autograd), which float32 would limit to about 1e-4 relative accuracy.
+
+Initialisation is drawn from per-layer generators seeded by ``(seed, layer)``, so the two arms
+of a comparison share every hidden and output layer exactly. In the first layer the columns of
+the original inputs come from the same standard-normal draws in both arms; only their Glorot
+scale ``sqrt(2 / (fan_in + fan_out))`` changes with the input width, and the auxiliary columns
+are drawn after them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from typing import TYPE_CHECKING, Callable, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from physym.io import fingerprint_arrays
+from physym.metrics import max_abs_error, relative_l2_points
+from physym.problem import Fit, RegressionBudget, TrainingDiverged
+
+if TYPE_CHECKING:  # pragma: no cover
+    from physym.expansion import Expansion
+    from physym.problem import RegressionProblem
+
+__all__ = ["MLP", "build_mlp", "train_mlp", "fit_regression", "layer_seed"]
+
+logger = logging.getLogger(__name__)
+
+#: L-BFGS iterations per ``optimizer.step`` call (progress granularity).
+_LBFGS_CHUNK = 50
+#: Adam progress is reported about this many times.
+_ADAM_REPORTS = 100
+
+
+def layer_seed(seed: int, layer: int) -> int:
+    """Independent 63-bit seed of layer ``layer`` for the model seed ``seed``."""
+    state = np.random.SeedSequence([int(seed), int(layer)]).generate_state(2, dtype=np.uint32)
+    return int(state[0]) << 31 | int(state[1]) >> 1
+
+
+class MLP(nn.Module):
+    """Fully connected tanh network whose first layer takes the expanded input.
+
+    Parameters
+    ----------
+    d_in, d_out : int
+        Original input width ``d`` and output width ``k``.
+    width, depth : int
+        Hidden width and number of hidden layers (``depth >= 1``).
+    expansion : Expansion
+        Applied to the input inside :meth:`forward`; first-layer width ``expansion.width(d_in)``.
+    seed : int
+        Initialisation seed (see the module docstring).
+    dtype : torch.dtype, optional
+        Parameter dtype (default float64).
+    """
+
+    def __init__(self, d_in: int, d_out: int, *, width: int, depth: int,
+                 expansion: "Expansion", seed: int, dtype: torch.dtype = torch.float64) -> None:
+        super().__init__()
+        expansion.check_for("coordinate")
+        self.expansion = expansion
+        self.d_in = d_in
+        sizes = [expansion.width(d_in)] + [width] * depth + [d_out]
+        self.linears = nn.ModuleList(
+            nn.Linear(a, b, dtype=dtype) for a, b in zip(sizes[:-1], sizes[1:])
+        )
+        self.reset_parameters(seed)
+
+    def original_columns(self) -> torch.Tensor:
+        """Boolean mask ``(d + n,)`` of the first-layer columns that see the original inputs."""
+        marker = self.expansion(torch.full((1, self.d_in), math.nan, device="cpu"))
+        return torch.isnan(marker[0])
+
+    @torch.no_grad()
+    def reset_parameters(self, seed: int) -> None:
+        """Glorot-normal weights and zero biases from per-layer generators."""
+        for i, lin in enumerate(self.linears):
+            gen = torch.Generator().manual_seed(layer_seed(seed, i))
+            fan_out, fan_in = lin.weight.shape
+            std = math.sqrt(2.0 / (fan_in + fan_out))
+            z = torch.empty(fan_out, fan_in, dtype=torch.float64, device="cpu")
+            if i == 0:
+                cols = self.original_columns()
+                z[:, cols] = torch.randn(fan_out, int(cols.sum()), generator=gen, dtype=torch.float64)
+                z[:, ~cols] = torch.randn(fan_out, int((~cols).sum()), generator=gen,
+                                          dtype=torch.float64)
+            else:
+                z.normal_(generator=gen)
+            lin.weight.copy_(std * z)
+            lin.bias.zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, d) -> (N, k)``; the constants are added here and carry no gradient."""
+        h = self.expansion(x)
+        for lin in self.linears[:-1]:
+            h = torch.tanh(lin(h))
+        return self.linears[-1](h)
+
+
+def build_mlp(*, d_in: int, d_out: int, budget: RegressionBudget, expansion: "Expansion",
+              seed: int, device: torch.device | str = "cpu") -> MLP:
+    """The float64 :class:`MLP` of ``budget``'s size on ``device``."""
+    return MLP(d_in, d_out, width=budget.width, depth=budget.depth, expansion=expansion,
+               seed=seed).to(device)
+
+
+def train_mlp(
+    net: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    budget: RegressionBudget,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[float, int]:
+    """Minimise the mean squared error of ``net(x)`` against ``y`` in place.
+
+    Full-batch Adam for ``budget.adam_iterations`` steps at ``budget.lr``, then torch's
+    L-BFGS (strong Wolfe line search) for at most ``budget.lbfgs_iterations`` iterations, in
+    chunks of 50 so that progress can be reported. Training is deterministic: there is no
+    sampling.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        ``(N, d)`` inputs.
+    y : torch.Tensor
+        ``(N, k)`` targets.
+
+    Returns
+    -------
+    final_loss : float
+        Training MSE at the end.
+    iterations : int
+        Adam steps plus L-BFGS iterations performed.
+
+    Raises
+    ------
+    TrainingDiverged
+        When the loss becomes NaN or infinite.
+    """
+    every = max(1, budget.adam_iterations // _ADAM_REPORTS)
+    opt = torch.optim.Adam(net.parameters(), lr=budget.lr)
+    for step in range(1, budget.adam_iterations + 1):
+        opt.zero_grad(set_to_none=True)
+        loss = torch.mean((net(x) - y) ** 2)
+        if not torch.isfinite(loss):
+            raise TrainingDiverged(f"non-finite training loss at Adam step {step}")
+        loss.backward()
+        opt.step()
+        if progress is not None and (step % every == 0 or step == budget.adam_iterations):
+            progress(every if step % every == 0 else step % every)
+    iterations = budget.adam_iterations
+    if budget.lbfgs_iterations > 0:
+        iterations += _run_lbfgs(net, x, y, budget.lbfgs_iterations, progress)
+    with torch.no_grad():
+        final = float(torch.mean((net(x) - y) ** 2))
+    if not math.isfinite(final):
+        raise TrainingDiverged("non-finite final training loss")
+    return final, iterations
+
+
+def _run_lbfgs(net: nn.Module, x: torch.Tensor, y: torch.Tensor, max_iter: int,
+               progress: Callable[[int], None] | None) -> int:
+    """L-BFGS in chunks; returns the iterations done (it stops early once converged)."""
+    chunk = min(_LBFGS_CHUNK, max_iter)
+    # max_eval is fixed at construction; make it large so that only max_iter ends a chunk
+    opt = torch.optim.LBFGS(net.parameters(), lr=1.0, max_iter=chunk, max_eval=100 * chunk,
+                            history_size=50, line_search_fn="strong_wolfe",
+                            tolerance_grad=1e-12, tolerance_change=1e-15)
+    first = opt.param_groups[0]["params"][0]
+    bad: list[float] = []
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad(set_to_none=True)
+        loss = torch.mean((net(x) - y) ** 2)
+        if not torch.isfinite(loss):
+            bad.append(float(loss.detach()))
+            return loss.detach()  # no gradient: the step ends at once, divergence raised below
+        loss.backward()
+        return loss
+
+    done = 0
+    while done < max_iter:
+        limit = min(chunk, max_iter - done)
+        opt.param_groups[0]["max_iter"] = limit
+        opt.step(closure)
+        if bad:
+            raise TrainingDiverged(f"non-finite training loss in L-BFGS iteration {done + 1}")
+        n_iter = int(opt.state[first].get("n_iter", 0))
+        advanced, done = n_iter - done, n_iter
+        if progress is not None and advanced > 0:
+            progress(advanced)
+        if advanced < limit:
+            break  # converged: gradient or change below tolerance
+    return done
+
+
+@contextlib.contextmanager
+def _single_thread(device: torch.device) -> Iterator[None]:
+    """Run tiny CPU work on one intra-op thread, restoring the setting afterwards.
+
+    Full-batch training of a small MLP consists of many tiny kernels; extra threads only
+    add synchronisation, which on a busy machine made steps up to 10x slower (measured).
+    """
+    previous = torch.get_num_threads()
+    if device.type != "cpu" or previous == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def fit_regression(
+    problem: "RegressionProblem",
+    *,
+    model: str,
+    expansion: "Expansion",
+    budget: RegressionBudget,
+    seed: int,
+    data_seed: int = 0,
+    device: torch.device | str = "cpu",
+    progress: Callable[[int], None] | None = None,
+) -> Fit:
+    """Train an :class:`MLP` on ``problem.training_samples(seed=data_seed)`` and score it.
+
+    Parameters
+    ----------
+    problem : RegressionProblem
+        Supplies the training samples, the test set and the derived quantities.
+    model : {"mlp"}
+        The only regression model.
+    expansion : Expansion
+        ``append`` or ``symmetric`` layout; ``n = 0`` is the baseline.
+    budget : RegressionBudget
+        Network size and optimiser schedule.
+    seed, data_seed : int
+        Initialisation seed, and the seed of the (noisy) training samples.
+    device : torch.device or str
+        Where to train (float64 throughout). On the CPU training uses one intra-op thread.
+    progress : callable, optional
+        Called with step counts (Adam steps, L-BFGS iterations) summing to at most
+        ``budget.total_steps``.
+
+    Returns
+    -------
+    Fit
+        ``error``: relative L2 of the outputs on ``problem.test_set()``; ``metrics``: the
+        relative L2 error of each of ``problem.derived_names``, ``max_error``,
+        ``final_loss`` (training MSE), ``iterations`` and ``train_time`` (s);
+        ``data_fingerprint`` hashes the training inputs, targets and their standard
+        deviations; ``prediction``: ``(M, k + len(derived_names))``, the outputs then the
+        derived quantities on the test inputs.
+    """
+    if model != "mlp":
+        raise ValueError(f"model must be one of mlp for a regression task, got {model!r}")
+    device = torch.device(device)
+    x_np, y_np, sigma_np = problem.training_samples(seed=data_seed)
+    x_np, y_np = np.asarray(x_np, np.float64), np.asarray(y_np, np.float64)
+    fingerprint = fingerprint_arrays(x_np, y_np, np.asarray(sigma_np, np.float64))
+    x_test_np, y_test_np = problem.test_set()
+    net = build_mlp(d_in=x_np.shape[1], d_out=y_np.shape[1], budget=budget,
+                    expansion=expansion, seed=seed, device=device)
+    n_params = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64, device=device)  # noqa: E731
+    with _single_thread(device):
+        start = time.perf_counter()
+        final_loss, iterations = train_mlp(net, as_tensor(x_np), as_tensor(y_np),
+                                           budget=budget, progress=progress)
+        train_time = time.perf_counter() - start
+        x_test = as_tensor(x_test_np)
+        with torch.no_grad():
+            pred = net(x_test).cpu().numpy()
+        if not np.all(np.isfinite(pred)):
+            raise TrainingDiverged("non-finite predictions on the test set")
+        derived = problem.derived(net, x_test).detach().cpu().numpy()
+    y_test = np.asarray(y_test_np, np.float64).reshape(pred.shape)
+    exact = np.asarray(problem.exact_derived(x_test_np), np.float64).reshape(derived.shape)
+    metrics = {name: relative_l2_points(derived[:, j], exact[:, j])
+               for j, name in enumerate(problem.derived_names)}
+    metrics.update(max_error=max_abs_error(pred, y_test), final_loss=final_loss,
+                   iterations=float(iterations), train_time=train_time)
+    logger.debug("fit_regression %s seed %d: %s", expansion.describe(), seed, metrics)
+    return Fit(
+        error=relative_l2_points(pred, y_test),
+        metrics=metrics,
+        n_params=int(n_params),
+        data_fingerprint=fingerprint,
+        prediction=np.concatenate([pred, derived], axis=1),
+    )
