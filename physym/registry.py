@@ -38,6 +38,7 @@ ENTRY_POINT_GROUP = "physym.problems"
 #: Built-in problems: registry name -> ``module:attribute`` of a :class:`ProblemFamily`.
 BUILTINS: dict[str, str] = {
     "burgers": "physym.problems.burgers:PROBLEM",
+    "darcy": "physym.problems.darcy:PROBLEM",
     "qcd_eos": "physym.problems.qcd_eos:PROBLEM",
 }
 
