@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 import torch
 
-from physym.io import DataFileError, atomic_path, cache_path
+from physym.io import DataFileError, atomic_path, cache_path, derive_seed
 
 if TYPE_CHECKING:  # pragma: no cover
     from physym.problem import OperatorProblem
@@ -38,8 +38,7 @@ logger = logging.getLogger(__name__)
 
 def chunk_seed(seed: int, index: int) -> int:
     """Independent 63-bit seed of chunk ``index`` of a data set with ``seed``."""
-    state = np.random.SeedSequence([int(seed), int(index)]).generate_state(2, dtype=np.uint32)
-    return int(state[0]) << 31 | int(state[1]) >> 1
+    return derive_seed(seed, index)
 
 
 def generate(

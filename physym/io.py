@@ -24,6 +24,7 @@ __all__ = [
     "write_json",
     "DataFileError",
     "fingerprint_arrays",
+    "derive_seed",
     "comparison_dataset",
     "write_netcdf",
 ]
@@ -42,6 +43,15 @@ def fingerprint_arrays(*arrays: np.ndarray) -> str:
         digest.update(str((a.shape, a.dtype.str)).encode())
         digest.update(a.tobytes())
     return digest.hexdigest()[:16]
+
+
+def derive_seed(*keys: int) -> int:
+    """An independent 63-bit seed derived from integer keys, e.g. ``(seed, chunk_index)``.
+
+    Uses :class:`numpy.random.SeedSequence`, so nearby keys give unrelated streams.
+    """
+    state = np.random.SeedSequence([int(k) for k in keys]).generate_state(2, dtype=np.uint32)
+    return int(state[0]) << 31 | int(state[1]) >> 1
 
 
 def data_dir() -> Path:

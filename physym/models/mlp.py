@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from physym.io import fingerprint_arrays
+from physym.io import derive_seed, fingerprint_arrays
 from physym.metrics import max_abs_error, relative_l2_points
 from physym.problem import Fit, RegressionBudget, TrainingDiverged
 
@@ -47,8 +47,7 @@ _ADAM_REPORTS = 100
 
 def layer_seed(seed: int, layer: int) -> int:
     """Independent 63-bit seed of layer ``layer`` for the model seed ``seed``."""
-    state = np.random.SeedSequence([int(seed), int(layer)]).generate_state(2, dtype=np.uint32)
-    return int(state[0]) << 31 | int(state[1]) >> 1
+    return derive_seed(seed, layer)
 
 
 class MLP(nn.Module):
