@@ -322,8 +322,9 @@ class OperatorProblem(Problem):
     kind = "operator"
     models = ("fno", "tfno", "uno")
     layouts = ("channels", "interleave")
-    in_channels: ClassVar[int] = 1
-    out_channels: ClassVar[int] = 1
+    #: Data channels; class attributes, or set per instance when they depend on parameters.
+    in_channels: int = 1
+    out_channels: int = 1
     #: Number of spatial dimensions of the grid.
     n_dim: ClassVar[int] = 1
     #: Standardise each input channel with the training set's mean and std (both arms alike;

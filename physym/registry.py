@@ -39,6 +39,7 @@ ENTRY_POINT_GROUP = "physym.problems"
 BUILTINS: dict[str, str] = {
     "burgers": "physym.problems.burgers:PROBLEM",
     "darcy": "physym.problems.darcy:PROBLEM",
+    "navier_stokes": "physym.problems.navier_stokes:PROBLEM",
     "qcd_eos": "physym.problems.qcd_eos:PROBLEM",
 }
 

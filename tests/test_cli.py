@@ -21,15 +21,18 @@ def test_problems_lists_burgers():
     assert "burgers" in result.stdout and "operator" in result.stdout and "(default)" in result.stdout
 
 
-@pytest.mark.parametrize("task", ["pinn", "operator"])
-def test_solve_smoke_writes_results(tmp_path, task):
-    result = _run(["solve", "burgers", "--task", task, "--expand", "2", "--budget", "smoke",
+@pytest.mark.parametrize("problem, task", [
+    ("burgers", "pinn"), ("burgers", "operator"), ("darcy", "operator"), ("darcy", "pinn"),
+    ("navier_stokes", "operator"), ("navier_stokes", "pinn"), ("qcd_eos", "regression"),
+])
+def test_solve_smoke_writes_results(tmp_path, problem, task):
+    result = _run(["solve", problem, "--task", task, "--expand", "2", "--budget", "smoke",
                    "--device", "cpu", "--out", str(tmp_path), "--plot"])
     assert result.exit_code == 0, result.output
     (run_dir,) = [p for p in tmp_path.iterdir()]
     assert not run_dir.name.startswith(".")
     data = json.loads((run_dir / "results.json").read_text())
-    assert data["problem"] == "burgers" and data["task"] == task and data["expand"] == 2
+    assert data["problem"] == problem and data["task"] == task and data["expand"] == 2
     assert {r["spec"]["expansion"]["n"] for r in data["runs"]} == {0, 2}
     assert all(r["status"] == "ok" for r in data["runs"])
     ds = xr.open_dataset(run_dir / "results.nc", engine="h5netcdf")
@@ -37,6 +40,7 @@ def test_solve_smoke_writes_results(tmp_path, task):
     assert ds["error"].shape == (2, 1) and float(ds["error"].max()) > 0
     ds.close()
     assert (run_dir / "comparison.png").stat().st_size > 10_000
+    assert data["summary"]["baseline"]["n_ok"] == 1 == data["summary"]["expanded"]["n_ok"]
     assert "baseline" in result.stdout and "expanded" in result.stdout
 
 

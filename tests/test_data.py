@@ -165,3 +165,22 @@ def test_cli_solve_rejects_malformed_data_before_writing(tmp_path):
     assert not runs.exists()
     result = cli.invoke(app, ["solve", "burgers", "--budget", "smoke", "--data", str(bad)])
     assert result.exit_code == 2 and "operator tasks only" in result.stderr
+
+
+def test_hand_built_pdebench_darcy_file_trains_through_the_cli(tmp_path):
+    """A 2D_DarcyFlow_beta*.hdf5-like file: nu (N, X, Y) coefficient, tensor (N, 1, X, Y)."""
+    rng = np.random.default_rng(1)
+    n, s = 24, 32
+    a = np.where(rng.standard_normal((n, s, s)) > 0, 12.0, 3.0).astype(np.float32)
+    u = (0.01 * rng.random((n, 1, s, s))).astype(np.float32)
+    path = tmp_path / "2D_DarcyFlow_beta1.0_Train.hdf5"
+    with h5py.File(path, "w") as f:
+        f["nu"], f["tensor"] = a, u
+        f["x-coordinate"] = f["y-coordinate"] = (np.arange(s) + 0.5) / s
+    result = cli.invoke(app, ["solve", "darcy", "--budget", "smoke", "--data", str(path),
+                              "--device", "cpu", "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 0, result.output
+    with h5py.File(path, "a") as f:
+        del f["nu"]
+    result = cli.invoke(app, ["solve", "darcy", "--budget", "smoke", "--data", str(path)])
+    assert result.exit_code == 2 and "nu" in result.stderr
