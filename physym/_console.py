@@ -17,7 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-__all__ = ["out", "err", "UsageError", "fail", "setup_logging", "progress_bar"]
+__all__ = ["out", "err", "UsageError", "fail", "setup_logging", "progress_bar", "set_threads"]
 
 #: Tables and results.
 out = Console()
@@ -52,3 +52,18 @@ def progress_bar(unit: str = "steps") -> Progress:
         TextColumn(unit), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
         console=err, transient=False,
     )
+
+
+def set_threads(threads: int | None) -> None:
+    """Set torch's intra-op CPU threads (``--threads``); ``None`` keeps torch's default.
+
+    Several physym processes sharing the cores should each use 1 thread: oversubscribed
+    torch threads can make small CPU models many times slower.
+    """
+    if threads is None:
+        return
+    if threads < 1:
+        raise UsageError(f"--threads must be a positive integer, got {threads}")
+    import torch  # noqa: PLC0415
+
+    torch.set_num_threads(threads)

@@ -22,7 +22,7 @@ import typer
 from rich.table import Table
 
 from physym import __version__
-from physym._console import UsageError, err, fail, out, progress_bar, setup_logging
+from physym._console import UsageError, err, fail, out, progress_bar, set_threads, setup_logging
 
 __all__ = ["app", "main"]
 
@@ -149,6 +149,7 @@ def solve_command(
     param: list[str] = typer.Option([], "--param", help="Problem parameter KEY=VALUE (repeatable), e.g. nu=0.01."),
     data_seed: int = typer.Option(0, "--data-seed", help="Seed of the generated data set."),
     data: Optional[Path] = typer.Option(None, "--data", help="PDEBench-layout HDF5 file to train and test on (operator tasks) instead of generated data."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads for torch (default: torch's); use 1 when several jobs share the cores."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
 ) -> None:
     """Train the baseline (n=0) and the expanded model on PROBLEM and compare them."""
@@ -164,6 +165,7 @@ def solve_command(
         cls = family.task(task)
         params = _parse_param_options(param)
         expansion = Expansion(expand, fill, layout or cls.layouts[0])
+        set_threads(threads)
         data_file = str(data) if data is not None else None
         spec = RunSpec(problem, task, model, expansion, 0, budget,
                        tuple(sorted(params.items())), data_seed, data_file)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from physym._console import UsageError, err, fail, out, progress_bar, setup_logging
+from physym._console import UsageError, err, fail, out, progress_bar, set_threads, setup_logging
 
 __all__ = ["data_app"]
 
@@ -27,6 +27,7 @@ def generate_command(
     param: list[str] = typer.Option([], "--param", help="Problem parameter KEY=VALUE (repeatable)."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N."),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads for torch (default: torch's)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details."),
 ) -> None:
     """Solve N instances with the problem's reference solver and write them as HDF5."""
@@ -40,6 +41,7 @@ def generate_command(
     from physym.runner import resolve_device  # noqa: PLC0415
 
     try:
+        set_threads(threads)
         family = get_problem(problem)
         if task is None:
             operator_tasks = [t for t, c in family.tasks.items() if c.kind == "operator"]

@@ -57,6 +57,7 @@ BAD = [
     (["solve", "burgers", "--param", "mu=1"], "unknown parameter 'mu'"),
     (["solve", "burgers", "--param", "nu"], "--param must look like KEY=VALUE"),
     (["solve", "burgers", "--device", "tpu"], "device must be auto, cpu, cuda"),
+    (["solve", "burgers", "--threads", "0"], "--threads must be a positive integer"),
 ]
 
 
