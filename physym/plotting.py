@@ -105,18 +105,26 @@ def _operator_figure(problem: "Problem", comparison: "Comparison", budget: Any) 
             ax.set_xlabel("x")
             ax.set_ylabel("|error|")
         return fig
-    panels = [("input", x_test[0, 0]), ("truth", y_test[0, 0])]
+    channel = " (channel 0)" if x_test.shape[1] > 1 or y_test.shape[1] > 1 else ""
+    truth = y_test[0, 0]
+    panels = [(f"input{channel}", x_test[0, 0], "input"), (f"truth{channel}", truth, "field")]
     for label, res, _ in runs:
         if res is not None:
-            panels.append((label, res.prediction[0, 0]))
+            panels.append((label, res.prediction[0, 0], "field"))
     for label, res, _ in runs:
         if res is not None:
-            panels.append((f"|error| {label}", np.abs(res.prediction[0, 0] - y_test[0, 0])))
+            panels.append((f"|error| {label}", np.abs(res.prediction[0, 0] - truth), "error"))
+    # truth and predictions share one colour scale, and so do the two error maps
+    fields = [p[1] for p in panels if p[2] == "field"]
+    errors = [p[1] for p in panels if p[2] == "error"]
+    limits = {"field": (min(f.min() for f in fields), max(f.max() for f in fields)),
+              "error": (0.0, max((e.max() for e in errors), default=1.0))}
     fig = Figure(figsize=(3.6 * len(panels), 3.4), layout="constrained")
-    for i, (title, field) in enumerate(panels):
+    for i, (title, field, kind) in enumerate(panels):
         ax = fig.add_subplot(1, len(panels), i + 1)
-        im = ax.imshow(field.T, origin="lower", extent=(0, 1, 0, 1),
-                       cmap="magma" if title.startswith("|") else "viridis")
+        vmin, vmax = limits.get(kind, (None, None))
+        im = ax.imshow(field.T, origin="lower", extent=(0, 1, 0, 1), vmin=vmin, vmax=vmax,
+                       cmap="magma" if kind == "error" else "viridis")
         ax.set_title(title, fontsize=9)
         fig.colorbar(im, ax=ax, shrink=0.8)
     return fig
