@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
 
     from physym.expansion import Expansion
+    from physym.options import ModelOptions
 
 __all__ = [
     "Problem",
@@ -246,11 +247,13 @@ class Problem(abc.ABC):
         device: "torch.device",
         progress: ProgressFn | None = None,
         data_file: str | None = None,
+        options: "ModelOptions | None" = None,
     ) -> Fit:
         """Train one model of this kind with ``expansion`` and score it on held-out data.
 
         ``data_file`` (operator tasks only) replaces the generated data set by a
-        PDEBench-layout HDF5 file.
+        PDEBench-layout HDF5 file; ``options`` (:class:`~physym.options.ModelOptions`)
+        are architecture options such as the parameter-matched control.
         """
 
 
@@ -303,12 +306,12 @@ class PINNProblem(Problem):
         return np.stack([m.ravel() for m in mesh], axis=-1)
 
     def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None,
-            data_file=None) -> Fit:
+            data_file=None, options=None) -> Fit:
         from physym.models.deepxde import fit_pinn
 
         return fit_pinn(
             self, model=model, expansion=expansion, budget=budget, seed=seed,
-            device=device, progress=progress,
+            device=device, progress=progress, options=options,
         )
 
 
@@ -386,12 +389,13 @@ class OperatorProblem(Problem):
                 "resolution": resolution, "seed": seed}
 
     def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None,
-            data_file=None) -> Fit:
+            data_file=None, options=None) -> Fit:
         from physym.training import fit_operator
 
         return fit_operator(
             self, model=model, expansion=expansion, budget=budget, seed=seed,
             data_seed=data_seed, device=device, progress=progress, data_file=data_file,
+            options=options,
         )
 
 
@@ -460,7 +464,7 @@ class RegressionProblem(Problem):
         return np.zeros((np.asarray(x).shape[0], 0))
 
     def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None,
-            data_file=None) -> Fit:
+            data_file=None, options=None) -> Fit:
         if data_file is not None:
             raise ValueError("a data file can only be given for operator tasks, "
                              f"not for the regression task {type(self).__name__}")
@@ -468,7 +472,7 @@ class RegressionProblem(Problem):
 
         return fit_regression(
             self, model=model, expansion=expansion, budget=budget, seed=seed,
-            data_seed=data_seed, device=device, progress=progress,
+            data_seed=data_seed, device=device, progress=progress, options=options,
         )
 
 

@@ -21,6 +21,7 @@ import torch
 
 from physym.expansion import Expansion
 from physym.io import DataFileError
+from physym.options import ModelOptions
 from physym.problem import Problem, TrainingDiverged, parse_params
 from physym.registry import get_problem
 
@@ -83,6 +84,9 @@ class RunSpec:
     data : str, optional
         PDEBench-layout HDF5 file to train and test on instead of generated data
         (operator tasks only).
+    options : ModelOptions
+        Architecture options (the parameter-matched control, dropout, batch norm); the
+        default changes nothing and is left out of :meth:`to_dict` and :meth:`key`.
     """
 
     problem: str
@@ -94,11 +98,24 @@ class RunSpec:
     params: tuple[tuple[str, str], ...] = ()
     data_seed: int = 0
     data: str | None = None
+    options: ModelOptions = field(default_factory=ModelOptions)
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["params"] = dict(self.params)
+        d.pop("options")
+        if not self.options.is_default:
+            d["options"] = self.options.to_dict()
         return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "RunSpec":
+        """Inverse of :meth:`to_dict` (``ValueError``/``TypeError`` on malformed input)."""
+        d = dict(d)
+        d["expansion"] = Expansion(**d.get("expansion", {}))
+        d["params"] = tuple(sorted((str(k), str(v)) for k, v in dict(d.get("params", {})).items()))
+        d["options"] = ModelOptions.from_dict(d.get("options"))
+        return cls(**d)
 
     def key(self) -> str:
         """Stable 16-hex-digit identifier of the spec."""
@@ -151,6 +168,9 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
             f"task {cls.kind}, got {model!r}"
         )
     spec.expansion.check_for(spec.expansion.kind, allowed=cls.layouts)
+    if spec.options.match_params and not spec.expansion.is_identity:
+        raise ValueError("the parameter-matched control (match_params) is a baseline: "
+                         f"it needs expansion n = 0, got n = {spec.expansion.n}")
     budget = problem.budget(spec.budget)
     if spec.data is not None and cls.kind != "operator":
         raise ValueError(f"a data file applies to operator tasks only, not to {cls.kind} tasks")
@@ -182,6 +202,7 @@ def run(
         fit = problem.fit(
             model=model, expansion=spec.expansion, budget=budget, seed=spec.seed,
             data_seed=spec.data_seed, device=dev, progress=tick, data_file=spec.data,
+            options=spec.options,
         )
     except TrainingDiverged as exc:
         logger.warning("run %s diverged: %s", spec.key(), exc)

@@ -23,6 +23,7 @@ from physym.metrics import relative_l2, relative_l2_per_sample
 from physym.problem import Fit, OperatorBudget, TrainingDiverged
 
 if TYPE_CHECKING:  # pragma: no cover
+    from physym.options import ModelOptions
     from physym.expansion import Expansion
     from physym.problem import OperatorProblem
 
@@ -136,6 +137,7 @@ def fit_operator(
     device: torch.device,
     progress: Callable[[int], None] | None = None,
     data_file: str | None = None,
+    options: "ModelOptions | None" = None,
 ) -> Fit:
     """Train a neuraloperator model on the problem's data and score it.
 
@@ -159,7 +161,7 @@ def fit_operator(
     torch.manual_seed(seed)
     net = build_operator(
         model, in_channels=problem.in_channels, out_channels=problem.out_channels,
-        n_dim=problem.n_dim, budget=budget, expansion=expansion,
+        n_dim=problem.n_dim, budget=budget, expansion=expansion, options=options,
     ).to(device)
     n_params = sum(p.numel() for p in net.parameters() if p.requires_grad)
     as_tensor = lambda a: torch.as_tensor(a, device=device)  # noqa: E731

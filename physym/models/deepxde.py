@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from physym.io import fingerprint_arrays
+from physym.options import ModelOptions, matched_extra_units
 from physym.metrics import max_abs_error, relative_l2_points
 from physym.problem import Fit, PINNBudget, TrainingDiverged
 
@@ -67,9 +68,21 @@ def load_deepxde() -> Any:
     return deepxde
 
 
-def build_fnn(dde: Any, *, d_in: int, d_out: int, budget: PINNBudget, expansion: "Expansion") -> Any:
-    """DeepXDE ``FNN`` ``[d + n] + [width] * depth + [d_out]``, tanh, Glorot normal."""
+def build_fnn(dde: Any, *, d_in: int, d_out: int, budget: PINNBudget, expansion: "Expansion",
+              options: ModelOptions | None = None) -> Any:
+    """DeepXDE ``FNN`` ``[d + n] + [width] * depth + [d_out]``, tanh, Glorot normal.
+
+    With ``options.match_params = m`` (baseline only) the first hidden layer gets the
+    :func:`~physym.options.matched_extra_units` extra units that match ``m`` constants.
+    """
+    options = options or ModelOptions()
+    options.require_only("match_params", model="fnn")
     sizes = [expansion.width(d_in)] + [budget.width] * budget.depth + [d_out]
+    if options.match_params:
+        if not expansion.is_identity:
+            raise ValueError("match_params applies to the unexpanded baseline (n = 0)")
+        sizes[1] += matched_extra_units(n=options.match_params, fan_out=budget.width,
+                                        fan_in=d_in, next_fan_out=sizes[2])
     net = dde.nn.FNN(sizes, "tanh", "Glorot normal")
     if not expansion.is_identity:
         net.apply_feature_transform(expansion)
@@ -107,6 +120,7 @@ def fit_pinn(
     seed: int,
     device: torch.device,
     progress: Callable[[int], None] | None = None,
+    options: ModelOptions | None = None,
 ) -> Fit:
     """Train a DeepXDE PINN for ``problem`` and score it against ``problem.exact``.
 
@@ -129,7 +143,8 @@ def fit_pinn(
         dde.config.set_random_seed(seed)
         data = problem.deepxde_data(dde, budget)
         fingerprint = fingerprint_arrays(np.asarray(data.train_x_all), np.asarray(data.train_x))
-        net = build_fnn(dde, d_in=d_in, d_out=d_out, budget=budget, expansion=expansion)
+        net = build_fnn(dde, d_in=d_in, d_out=d_out, budget=budget, expansion=expansion,
+                        options=options)
         net.to(device)
         n_params = sum(p.numel() for p in net.parameters() if p.requires_grad)
         m = dde.Model(data, net)

@@ -30,6 +30,7 @@ from torch import nn
 from physym.io import derive_seed, fingerprint_arrays
 from physym.metrics import max_abs_error, relative_l2_points
 from physym.problem import Fit, RegressionBudget, TrainingDiverged
+from physym.options import ModelOptions, matched_extra_units
 
 if TYPE_CHECKING:  # pragma: no cover
     from physym.expansion import Expansion
@@ -65,15 +66,21 @@ class MLP(nn.Module):
         Initialisation seed (see the module docstring).
     dtype : torch.dtype, optional
         Parameter dtype (default float64).
+    first_width : int, optional
+        Width of the first hidden layer when it differs from ``width`` (the
+        parameter-matched control).
     """
 
     def __init__(self, d_in: int, d_out: int, *, width: int, depth: int,
-                 expansion: "Expansion", seed: int, dtype: torch.dtype = torch.float64) -> None:
+                 expansion: "Expansion", seed: int, dtype: torch.dtype = torch.float64,
+                 first_width: int | None = None) -> None:
         super().__init__()
         expansion.check_for("coordinate")
         self.expansion = expansion
         self.d_in = d_in
         sizes = [expansion.width(d_in)] + [width] * depth + [d_out]
+        if first_width is not None:
+            sizes[1] = first_width
         self.linears = nn.ModuleList(
             nn.Linear(a, b, dtype=dtype) for a, b in zip(sizes[:-1], sizes[1:])
         )
@@ -111,10 +118,24 @@ class MLP(nn.Module):
 
 
 def build_mlp(*, d_in: int, d_out: int, budget: RegressionBudget, expansion: "Expansion",
-              seed: int, device: torch.device | str = "cpu") -> MLP:
-    """The float64 :class:`MLP` of ``budget``'s size on ``device``."""
+              seed: int, device: torch.device | str = "cpu",
+              options: ModelOptions | None = None) -> MLP:
+    """The float64 :class:`MLP` of ``budget``'s size on ``device``.
+
+    ``options.match_params = m`` (baseline only) widens the first hidden layer by the
+    :func:`~physym.options.matched_extra_units` that match ``m`` constant inputs.
+    """
+    options = options or ModelOptions()
+    options.require_only("match_params", model="mlp")
+    first = None
+    if options.match_params:
+        if not expansion.is_identity:
+            raise ValueError("match_params applies to the unexpanded baseline (n = 0)")
+        nxt = budget.width if budget.depth > 1 else d_out
+        first = budget.width + matched_extra_units(n=options.match_params, fan_out=budget.width,
+                                                   fan_in=d_in, next_fan_out=nxt)
     return MLP(d_in, d_out, width=budget.width, depth=budget.depth, expansion=expansion,
-               seed=seed).to(device)
+               seed=seed, first_width=first).to(device)
 
 
 def train_mlp(
@@ -236,6 +257,7 @@ def fit_regression(
     data_seed: int = 0,
     device: torch.device | str = "cpu",
     progress: Callable[[int], None] | None = None,
+    options: ModelOptions | None = None,
 ) -> Fit:
     """Train an :class:`MLP` on ``problem.training_samples(seed=data_seed)`` and score it.
 
@@ -275,7 +297,7 @@ def fit_regression(
     fingerprint = fingerprint_arrays(x_np, y_np, np.asarray(sigma_np, np.float64))
     x_test_np, y_test_np = problem.test_set()
     net = build_mlp(d_in=x_np.shape[1], d_out=y_np.shape[1], budget=budget,
-                    expansion=expansion, seed=seed, device=device)
+                    expansion=expansion, seed=seed, device=device, options=options)
     n_params = sum(p.numel() for p in net.parameters() if p.requires_grad)
     as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64, device=device)  # noqa: E731
     with _single_thread(device):
