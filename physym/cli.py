@@ -52,6 +52,10 @@ def _register_subcommands() -> None:
     from physym.cli_data import data_app  # noqa: PLC0415
 
     app.add_typer(data_app, name="data")
+    from physym.cli_study import report_command, study_command  # noqa: PLC0415
+
+    app.command("study")(study_command)
+    app.command("report")(report_command)
 
 
 _register_subcommands()

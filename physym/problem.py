@@ -44,6 +44,7 @@ __all__ = [
     "BUDGET_NAMES",
     "TrainingDiverged",
     "parse_params",
+    "replace_fields",
 ]
 
 #: Budget names in increasing cost.
@@ -530,15 +531,29 @@ def parse_params(params_cls: type, overrides: Mapping[str, str]) -> Any:
         For an unknown key or a value that cannot be converted; the message lists the
         allowed keys.
     """
-    fields = {f.name: f for f in dataclasses.fields(params_cls)}
+    return replace_fields(params_cls(), overrides, what="parameter")
+
+
+def replace_fields(instance: Any, overrides: Mapping[str, str], *, what: str = "field") -> Any:
+    """A copy of the dataclass ``instance`` with ``KEY=VALUE`` strings coerced to its types.
+
+    Used for problem parameters and for a study's budget overrides (``epochs=20``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown key or a value that cannot be converted to the field's type.
+    """
+    cls = type(instance)
+    fields = [f.name for f in dataclasses.fields(cls)]
     values: dict[str, Any] = {}
     for key, raw in overrides.items():
         if key not in fields:
             raise ValueError(
-                f"unknown parameter {key!r} for {params_cls.__qualname__}; "
+                f"unknown {what} {key!r} for {cls.__qualname__}; "
                 f"allowed: {', '.join(fields) or 'none'}"
             )
-        default = getattr(params_cls(), key)
+        default, raw = getattr(instance, key), str(raw)
         try:
             if isinstance(default, bool):
                 if raw.lower() not in ("true", "false", "1", "0"):
@@ -552,6 +567,6 @@ def parse_params(params_cls: type, overrides: Mapping[str, str]) -> Any:
                 values[key] = type(default)(raw) if default is not None else raw
         except ValueError:
             raise ValueError(
-                f"parameter {key}={raw!r} is not a valid {type(default).__name__}"
+                f"{what} {key}={raw!r} is not a valid {type(default).__name__}"
             ) from None
-    return params_cls(**values)
+    return dataclasses.replace(instance, **values)

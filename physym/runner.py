@@ -22,7 +22,7 @@ import torch
 from physym.expansion import Expansion
 from physym.io import DataFileError
 from physym.options import ModelOptions
-from physym.problem import Problem, TrainingDiverged, parse_params
+from physym.problem import Problem, TrainingDiverged, parse_params, replace_fields
 from physym.registry import get_problem
 
 __all__ = ["RunSpec", "RunResult", "Comparison", "run", "compare", "resolve_device", "prepare"]
@@ -84,6 +84,9 @@ class RunSpec:
     data : str, optional
         PDEBench-layout HDF5 file to train and test on instead of generated data
         (operator tasks only).
+    budget_overrides : tuple of (str, str)
+        Fields of the named budget to change, ``(("epochs", "20"),)`` (a study preset's
+        way to size runs); left out of :meth:`to_dict` and :meth:`key` when empty.
     options : ModelOptions
         Architecture options (the parameter-matched control, dropout, batch norm); the
         default changes nothing and is left out of :meth:`to_dict` and :meth:`key`.
@@ -99,6 +102,7 @@ class RunSpec:
     data_seed: int = 0
     data: str | None = None
     options: ModelOptions = field(default_factory=ModelOptions)
+    budget_overrides: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -106,6 +110,9 @@ class RunSpec:
         d.pop("options")
         if not self.options.is_default:
             d["options"] = self.options.to_dict()
+        d.pop("budget_overrides")
+        if self.budget_overrides:
+            d["budget_overrides"] = dict(self.budget_overrides)
         return d
 
     @classmethod
@@ -115,6 +122,8 @@ class RunSpec:
         d["expansion"] = Expansion(**d.get("expansion", {}))
         d["params"] = tuple(sorted((str(k), str(v)) for k, v in dict(d.get("params", {})).items()))
         d["options"] = ModelOptions.from_dict(d.get("options"))
+        d["budget_overrides"] = tuple(
+            sorted((str(k), str(v)) for k, v in dict(d.get("budget_overrides", {})).items()))
         return cls(**d)
 
     def key(self) -> str:
@@ -172,6 +181,8 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
         raise ValueError("the parameter-matched control (match_params) is a baseline: "
                          f"it needs expansion n = 0, got n = {spec.expansion.n}")
     budget = problem.budget(spec.budget)
+    if spec.budget_overrides:
+        budget = replace_fields(budget, dict(spec.budget_overrides), what="budget field")
     if spec.data is not None and cls.kind != "operator":
         raise ValueError(f"a data file applies to operator tasks only, not to {cls.kind} tasks")
     return problem, model, budget

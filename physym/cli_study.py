@@ -1,0 +1,148 @@
+"""``physym study`` and ``physym report``: the reproducibility study of the method.
+
+Usage errors (unknown or malformed preset, a directory holding another study, an
+unreachable Dask scheduler, bad worker counts) print one line ``physym: error: ...`` and
+exit with code 2 before any run starts.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.table import Table
+
+from physym._console import UsageError, err, fail, out, progress_bar, setup_logging
+
+__all__ = ["study_command", "report_command"]
+
+
+def _headline_table(st: Any) -> Table:
+    h = st.headline
+    table = Table(title=f"study headline ({st.primary_label}, α = {st.alpha:g})")
+    for col in ("count", "configurations", "fraction", "Wilson 95% CI"):
+        table.add_column(col, justify="left" if col == "count" else "right")
+
+    def row(name: str, k: int, frac: float, ci: tuple[float, float]) -> None:
+        table.add_row(name, f"{k}/{h['counted']}", "–" if not math.isfinite(frac) else f"{frac:.2f}",
+                      "–" if not math.isfinite(ci[0]) else f"[{ci[0]:.2f}, {ci[1]:.2f}]")
+
+    row("improved (paired t, significant)", h["improved"], h["fraction_improved"],
+        h["fraction_improved_ci"])
+    row("lower error (any size)", h["lower_error"], h["fraction_lower_error"],
+        h["fraction_lower_error_ci"])
+    row("improved at best setting (Bonferroni)", h["best_improved"],
+        h["fraction_best_improved"], h["fraction_best_improved_ci"])
+    table.add_row("paper (arXiv 2409.06402)", "–", f"≈{h['paper_fraction']:.2f}", "–")
+    return table
+
+
+def _config_table(st: Any) -> Table:
+    table = Table(title="per configuration (primary setting vs baseline)")
+    for col in ("configuration", "baseline", "expanded", "change", "p", "verdict", "vs matched"):
+        table.add_column(col, justify="left" if col in ("configuration", "verdict") else "right")
+    for c in st.configs:
+        p = c.primary
+        base = c.arms.get("baseline")
+        prim = c.arms.get(p.arm) if p else None
+        matched = next((v for k, v in c.controls.items() if k.startswith("matched")), None)
+        fmt = (lambda x: "–" if x is None or not math.isfinite(x) else f"{x:.2e}")
+        table.add_row(
+            c.label, fmt(base.mean if base else None), fmt(prim.mean if prim else None),
+            "–" if p is None or not math.isfinite(p.ratio) else f"{p.ratio - 1:+.1%}",
+            "–" if p is None or not math.isfinite(p.p_t) else f"{p.p_t:.3f}",
+            p.verdict if p else "no primary arm",
+            "–" if matched is None or not math.isfinite(matched.ratio)
+            else f"{matched.ratio - 1:+.1%} ({matched.verdict})",
+        )
+    return table
+
+
+def _report(root: Path) -> None:
+    from physym.report import build_report  # noqa: PLC0415
+
+    st, written = build_report(root)
+    out.print(_headline_table(st))
+    out.print(_config_table(st))
+    out.print("written: " + ", ".join(str(p) for p in written), highlight=False)
+
+
+def study_command(
+    preset: str = typer.Option(..., "--preset", help="Preset name in benchmarks/studies/ (smoke, quick, paper) or a path to a .toml file."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Study directory (default: runs/study-PRESET). Re-running into it resumes."),
+    workers: int = typer.Option(1, "--workers", help="Local worker processes (1 = in this process)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://host:8786."),
+    dask_local: Optional[int] = typer.Option(None, "--dask-local", help="Start a Dask LocalCluster with N single-threaded workers."),
+    resume: bool = typer.Option(False, "--resume", help="Require an existing study in --out and finish it (re-runs failed, missing and corrupt runs)."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N (resolved on each worker)."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Torch CPU threads per worker (default: cores / workers)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (runs to do, already done) and exit."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+) -> None:
+    """Run a study preset: every configuration with and without expansion, seeds, controls;
+    then write report.md, results.nc and figures into the study directory."""
+    setup_logging(verbose)
+    from physym.executors import ExecutorError, check_scheduler  # noqa: PLC0415
+    from physym.study import PresetError, load_preset  # noqa: PLC0415
+    from physym.study_runner import StudyDirError, plan_study, prepare_data, run_study  # noqa: PLC0415
+
+    try:
+        if workers < 1:
+            raise UsageError(f"--workers must be a positive integer, got {workers}")
+        if dask_local is not None and dask_local < 1:
+            raise UsageError(f"--dask-local must be a positive integer, got {dask_local}")
+        if scheduler is not None and dask_local is not None:
+            raise UsageError("give either --scheduler or --dask-local, not both")
+        if threads is not None and threads < 1:
+            raise UsageError(f"--threads must be a positive integer, got {threads}")
+        from physym.runner import resolve_device  # noqa: PLC0415
+
+        resolve_device(device)
+        p = load_preset(preset)
+        if scheduler is not None and not dry_run:
+            check_scheduler(scheduler)  # before anything is written
+        root = out_dir or Path("runs") / f"study-{p.name}"
+        if dry_run:
+            specs = p.specs()
+            out.print(f"preset {p.name}: {len(specs)} runs over "
+                      f"{len({(s.problem, s.task, s.model, s.params) for s in specs})} "
+                      f"model configurations; directory {root}", highlight=False)
+            return
+        plan = plan_study(p, root, resume=resume)
+    except (UsageError, PresetError, StudyDirError, ExecutorError, ValueError) as exc:
+        fail(str(exc))
+    if plan.corrupt:
+        err.print(f"{len(plan.corrupt)} corrupt record(s) moved to {plan.root / 'records/corrupt'}"
+                  " and queued again: " + "; ".join(plan.corrupt), highlight=False)
+    err.print(f"study {p.name}: {len(plan.specs)} runs, {len(plan.done)} already done, "
+              f"{len(plan.todo)} to run → {plan.root}", highlight=False)
+    if plan.todo:
+        with progress_bar("runs") as bar:
+            task = bar.add_task("data", total=None)
+            prepare_data(plan.todo, progress=lambda msg: bar.update(task, description=msg))
+            bar.update(task, description=f"study {p.name}", total=len(plan.todo), completed=0)
+            try:
+                counts = run_study(plan, workers=workers, scheduler=scheduler,
+                                   dask_local=dask_local, device=device, threads=threads,
+                                   on_record=lambda r: bar.advance(task))
+            except ExecutorError as exc:
+                fail(str(exc))
+        err.print(f"finished: {counts['ok']} ok, {counts['failed']} failed, "
+                  f"{counts['skipped']} skipped (done before)", highlight=False)
+    _report(plan.root)
+
+
+def report_command(
+    directory: Path = typer.Argument(..., help="A study directory (holds records/)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details."),
+) -> None:
+    """Rebuild report.md, results.nc and the figures of a study from its records."""
+    setup_logging(verbose)
+    if not directory.is_dir():
+        fail(f"study directory {str(directory)!r} does not exist")
+    try:
+        _report(directory)
+    except ValueError as exc:
+        fail(str(exc))

@@ -1,0 +1,166 @@
+"""Executors of a study: a local process pool (default) and Dask distributed.
+
+Every run goes through :func:`execute_record`, a top-level function of plain arguments, so
+the same code runs in this process, in a ``spawn`` process pool and on a Dask worker of any
+machine. The worker returns the record; the calling process writes it (workers need not
+share a file system with it), so killing a study loses at most the runs in flight.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+import socket
+import time
+import traceback
+from typing import Any, Iterator, Sequence
+
+from physym.runner import RunSpec
+
+__all__ = ["execute_record", "ExecutorError", "iter_records", "default_threads", "check_scheduler"]
+
+logger = logging.getLogger(__name__)
+
+class ExecutorError(RuntimeError):
+    """An executor that cannot start (unreachable scheduler, bad worker count)."""
+
+
+def default_threads(workers: int) -> int:
+    """Torch threads per worker: the cores shared out, at least one."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def execute_record(spec_dict: dict[str, Any], device: str, threads: int) -> dict[str, Any]:
+    """Run one spec and return its record (``RunResult.to_dict()`` plus ``provenance``).
+
+    Never raises for a failing run: divergence, solver errors and even unexpected
+    exceptions become ``status = "failed"`` with the reason, so a study carries on.
+    """
+    import torch  # noqa: PLC0415
+
+    from physym.runner import RunResult, run  # noqa: PLC0415
+
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+    torch.set_num_threads(threads)
+    spec = RunSpec.from_dict(spec_dict)
+    start = time.perf_counter()
+    try:
+        # numpy/scipy BLAS threads too: their reduction order depends on the thread count,
+        # and a record must not depend on which executor (or environment) ran it.
+        with threadpool_limits(limits=threads):
+            record = run(spec, device=device).to_dict()
+    except Exception as exc:  # noqa: BLE001  (a study must survive any single run)
+        logger.error("run %s raised:\n%s", spec.key(), traceback.format_exc())
+        record = RunResult(spec, "failed", device=str(device),
+                           reason=f"{type(exc).__name__}: {exc}").to_dict()
+    record["provenance"] = {
+        "wall_time": time.perf_counter() - start, "host": socket.gethostname(),
+        "pid": os.getpid(), "torch_threads": threads,
+    }
+    if record["status"] == "failed":
+        record["error"] = None  # JSON has no NaN; a failed run has no error to count
+    return record
+
+
+def _init_worker(threads: int) -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    logging.basicConfig(level=logging.WARNING, force=True)
+
+
+def _local(specs: Sequence[RunSpec], *, workers: int, device: str,
+           threads: int) -> Iterator[dict[str, Any]]:
+    if workers == 1:  # in this process: no pool, Ctrl-C lands where the run is
+        for spec in specs:
+            yield execute_record(spec.to_dict(), device, threads)
+        return
+    context = multiprocessing.get_context("spawn")
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                  initializer=_init_worker, initargs=(threads,))
+    try:
+        futures = [pool.submit(execute_record, spec.to_dict(), device, threads) for spec in specs]
+        for future in cf.as_completed(futures):
+            yield future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _dask_client(scheduler: str | None, dask_local: int | None) -> tuple[Any, Any]:
+    try:
+        from distributed import Client, LocalCluster  # noqa: PLC0415
+    except ImportError as exc:  # pragma: no cover - dask is a dependency
+        raise ExecutorError(f"the Dask executor needs dask[distributed]: {exc}") from None
+    if dask_local is not None:
+        cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        return Client(cluster), cluster
+    try:
+        return Client(scheduler, timeout="10s"), None
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        raise ExecutorError(f"cannot reach the Dask scheduler {scheduler!r}: {reason}") from None
+
+
+def check_scheduler(address: str) -> None:
+    """Connect to a Dask scheduler and disconnect; ``ExecutorError`` when unreachable."""
+    client, _ = _dask_client(address, None)
+    client.close()
+
+
+def _dask(specs: Sequence[RunSpec], *, scheduler: str | None, dask_local: int | None,
+          device: str, threads: int) -> Iterator[dict[str, Any]]:
+    from distributed import as_completed  # noqa: PLC0415
+
+    client, cluster = _dask_client(scheduler, dask_local)
+    try:
+        futures = [client.submit(execute_record, spec.to_dict(), device, threads,
+                                 key=f"physym-run-{spec.key()}", pure=False) for spec in specs]
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def iter_records(specs: Sequence[RunSpec], *, workers: int = 1, scheduler: str | None = None,
+                 dask_local: int | None = None, device: str = "auto",
+                 threads: int | None = None) -> Iterator[dict[str, Any]]:
+    """Run ``specs`` on the chosen executor and yield each record as it finishes.
+
+    Parameters
+    ----------
+    workers : int
+        Local processes (ignored for Dask); ``1`` runs in this process.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``).
+    dask_local : int, optional
+        Start a Dask ``LocalCluster`` with this many single-threaded worker processes.
+    device : str
+        ``auto``, ``cpu`` or ``cuda[:i]``, resolved on each worker.
+    threads : int, optional
+        Torch threads per worker (default: the cores shared out).
+
+    Raises
+    ------
+    ExecutorError
+        Bad worker counts, both Dask options, or an unreachable scheduler (raised before
+        any run starts).
+    """
+    if workers < 1:
+        raise ExecutorError(f"--workers must be a positive integer, got {workers}")
+    if dask_local is not None and dask_local < 1:
+        raise ExecutorError(f"--dask-local must be a positive integer, got {dask_local}")
+    if scheduler is not None and dask_local is not None:
+        raise ExecutorError("give either --scheduler or --dask-local, not both")
+    use_dask = scheduler is not None or dask_local is not None
+    if threads is None:
+        # a remote cluster runs one task per worker thread: one torch thread each
+        threads = (default_threads(dask_local) if dask_local else 1) if use_dask \
+            else default_threads(workers)
+    if use_dask:
+        return _dask(specs, scheduler=scheduler, dask_local=dask_local, device=device,
+                     threads=threads)
+    return _local(specs, workers=workers, device=device, threads=threads)

@@ -1,0 +1,187 @@
+"""``physym report DIR``: ``report.md``, ``results.nc`` and figures from a study's records.
+
+Everything here is rebuilt from ``DIR/records/*.json`` (and the analysis settings in
+``DIR/study.json`` when present), so a report can be regenerated at any time, also while a
+study is still running or after it was killed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from physym.io import atomic_path, write_netcdf
+from physym.stats import PAPER_FRACTION, StudyStats, analyse
+from physym.store import RecordStore
+
+__all__ = ["load_study", "build_report", "stats_dataset"]
+
+
+def load_study(root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[str]]:
+    """``(study.json contents or {}, sound records by key, corrupt-record lines)``.
+
+    Corrupt records are reported, not moved (a report never changes the store).
+    """
+    root = Path(root)
+    meta: dict[str, Any] = {}
+    if (root / "study.json").is_file():
+        meta = json.loads((root / "study.json").read_text())
+    records, problems = RecordStore(root).load(quarantine=False)
+    return meta, records, problems
+
+
+def _fmt(x: float, spec: str = ".3e") -> str:
+    return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
+
+
+def _pct(x: float) -> str:
+    return "–" if not math.isfinite(x) else f"{100 * x:+.1f}%"
+
+
+def _ci(pair: tuple[float, float]) -> str:
+    lo, hi = pair
+    return "–" if not math.isfinite(lo) else f"[{lo:.2f}, {hi:.2f}]"
+
+
+def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list[dict],
+              missing: int, problems: list[str]) -> str:
+    h = st.headline
+    lines = [f"# physym study report: {meta.get('preset', 'unnamed')}", ""]
+    if meta.get("description"):
+        lines += [meta["description"], ""]
+    lines += [
+        f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} from {n_records} records "
+        f"({len(failed)} failed, {missing} missing, {len(problems)} corrupt).", "",
+        "## Headline", "",
+        f"Primary setting **{st.primary_label}**, verdict by a paired t-test on log errors "
+        f"over seeds at α = {st.alpha:g}.", "",
+        "| count | configurations | fraction | Wilson 95% CI |", "|---|---|---|---|",
+        f"| improved (significant) | {h['improved']} / {h['counted']} | "
+        f"{_fmt(h['fraction_improved'], '.2f')} | {_ci(h['fraction_improved_ci'])} |",
+        f"| lower mean error (any size) | {h['lower_error']} / {h['counted']} | "
+        f"{_fmt(h['fraction_lower_error'], '.2f')} | {_ci(h['fraction_lower_error_ci'])} |",
+        f"| improved at the best setting (Bonferroni) | {h['best_improved']} / {h['counted']} | "
+        f"{_fmt(h['fraction_best_improved'], '.2f')} | {_ci(h['fraction_best_improved_ci'])} |",
+        f"| paper (arXiv 2409.06402) | – | ≈{PAPER_FRACTION:.2f} | – |", "",
+        f"{h['worse']} configuration(s) got significantly worse, {h['no_change']} showed no "
+        f"significant change; {h['beats_matched_control']} beat the parameter-matched control "
+        "significantly.", "",
+        "## Per configuration", "",
+        "Errors are relative L2 on held-out data, mean ± std over seeds. *change* is the "
+        "geometric mean of the paired error ratios minus one, with its 95% interval.", "",
+        "| configuration | baseline | primary | change [95% CI] | p (t) | p (Wilcoxon) | verdict "
+        "| best setting | vs fill=0 | vs matched | params base/exp/matched |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in st.configs:
+        base = c.arms.get("baseline")
+        p = c.primary
+        prim = c.arms.get(p.arm) if p else None
+        ctrl = {("fill0" if not k.startswith("matched") else "matched"): v
+                for k, v in c.controls.items()}
+        matched = next((a for a in c.arms.values() if a.match_params), None)
+        params = "/".join(_fmt(a.n_params, ".0f") if a else "–" for a in (base, prim, matched))
+        cell = (lambda a: f"{_fmt(a.mean)} ± {_fmt(a.std, '.1e')}" if a else "–")
+        change = f"{_pct(p.relative_change)} [{_pct(p.ratio_low - 1)}, {_pct(p.ratio_high - 1)}]" \
+            if p else "–"
+        best = f"{c.best.arm}: {_pct(c.best.relative_change)} ({c.best.verdict})" if c.best else "–"
+        vs = {k: f"{_pct(v.relative_change)} ({v.verdict})" for k, v in ctrl.items()}
+        lines.append(
+            f"| {c.label} | {cell(base)} | {cell(prim)} | {change} | "
+            f"{_fmt(p.p_t, '.3f') if p else '–'} | {_fmt(p.p_wilcoxon, '.3f') if p else '–'} | "
+            f"{p.verdict if p else 'no primary arm'} | {best} | {vs.get('fill0', '–')} | "
+            f"{vs.get('matched', '–')} | {params} |")
+    lines += ["", "## All arms", "", "| configuration | arm | ok | failed | mean | median | "
+              "change vs baseline | p (t) | verdict |", "|---|---|---|---|---|---|---|---|---|"]
+    for c in st.configs:
+        comp = {x.arm: x for x in c.comparisons}
+        for a in c.arms.values():
+            x = comp.get(a.label)
+            lines.append(f"| {c.label} | {a.label} | {len(a.errors)} | {a.n_failed} | "
+                         f"{_fmt(a.mean)} | {_fmt(a.median)} | "
+                         f"{_pct(x.relative_change) if x else '–'} | "
+                         f"{_fmt(x.p_t, '.3f') if x else '–'} | {x.verdict if x else 'reference'} |")
+    if failed:
+        lines += ["", "## Failed runs", ""]
+        lines += [f"- `{r['key']}` {r['spec']['problem']}/{r['spec'].get('model')} seed "
+                  f"{r['spec']['seed']}: {r.get('reason')}" for r in failed]
+    if problems:
+        lines += ["", "## Corrupt records (not counted; re-run by `physym study --resume`)", ""]
+        lines += [f"- {p}" for p in problems]
+    lines += ["", "Figures: `improvement.png` (primary setting per configuration), "
+              "`error_vs_expansion.png`. Data: `results.nc`.", ""]
+    return "\n".join(lines)
+
+
+def stats_dataset(st: StudyStats, records: dict[str, dict[str, Any]]) -> Any:
+    """An ``xarray.Dataset``: errors ``(config, arm, seed)`` and comparisons ``(config, arm)``."""
+    import xarray as xr  # noqa: PLC0415
+
+    configs = [c.label for c in st.configs]
+    arms = sorted({a for c in st.configs for a in c.arms})
+    seeds = sorted({s for c in st.configs for a in c.arms.values() for s in a.errors}
+                   | {r["spec"]["seed"] for r in records.values()})
+    shape = (len(configs), len(arms))
+    err = np.full(shape + (len(seeds),), np.nan)
+    ratio, p_t, params = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
+    verdict = np.full(shape, "", dtype=object)
+    for i, c in enumerate(st.configs):
+        comp = {x.arm: x for x in c.comparisons}
+        for j, name in enumerate(arms):
+            a = c.arms.get(name)
+            if a is None:
+                continue
+            params[i, j] = a.n_params
+            for s, e in a.errors.items():
+                err[i, j, seeds.index(s)] = e
+            if name in comp:
+                ratio[i, j], p_t[i, j] = comp[name].ratio, comp[name].p_t
+                verdict[i, j] = comp[name].verdict
+    h = {k: (list(v) if isinstance(v, tuple) else v) for k, v in st.headline.items()}
+    return xr.Dataset(
+        {"error": (("config", "arm", "seed"), err, {"long_name": "relative L2 error"}),
+         "ratio_to_baseline": (("config", "arm"), ratio,
+                               {"long_name": "geometric mean of paired error ratios"}),
+         "p_paired_t": (("config", "arm"), p_t),
+         "verdict": (("config", "arm"), verdict.astype(str)),
+         "n_params": (("config", "arm"), params)},
+        coords={"config": configs, "arm": arms, "seed": seeds},
+        attrs={"headline": json.dumps(h), "alpha": st.alpha, "primary": st.primary_label},
+    )
+
+
+def build_report(root: Path) -> tuple[StudyStats, list[Path]]:
+    """Write ``report.md``, ``results.nc``, ``improvement.png`` and ``error_vs_expansion.png``.
+
+    Raises
+    ------
+    ValueError
+        When ``root`` holds no sound record.
+    """
+    from physym.study_plots import plot_error_vs_expansion, plot_improvement  # noqa: PLC0415
+
+    root = Path(root)
+    meta, records, problems = load_study(root)
+    if not records:
+        raise ValueError(f"{str(root)!r} holds no study records (looked in {root / 'records'})")
+    analysis = meta.get("analysis", {})
+    st = analyse(records.values(), primary_n=analysis.get("primary_n", 4),
+                 primary_fill=analysis.get("primary_fill", math.pi),
+                 alpha=analysis.get("alpha", 0.05))
+    failed = [r for r in records.values() if r["status"] != "ok"]
+    missing = len(set(meta.get("keys", [])) - set(records))
+    written = []
+    path = root / "report.md"
+    with atomic_path(path) as tmp:
+        tmp.write_text(_markdown(meta, st, len(records), failed, missing, problems))
+    written.append(path)
+    write_netcdf(root / "results.nc", stats_dataset(st, records))
+    written.append(root / "results.nc")
+    written.append(plot_improvement(st, root / "improvement.png"))
+    written.append(plot_error_vs_expansion(st, root / "error_vs_expansion.png"))
+    return st, written

@@ -1,0 +1,321 @@
+"""Study presets: a grid of :class:`~physym.runner.RunSpec` over problem × task × model ×
+expansion × fill × layout × seed, with the controls, read from a TOML file.
+
+A preset (``benchmarks/studies/NAME.toml``) looks like::
+
+    [study]
+    description = "every configuration, n in {0, 4}, 3 seeds"
+    budget = "quick"            # budget name of every run (a config may override it)
+    seeds = 3                   # model seeds 0 .. seeds-1, paired across arms
+    expand = [4]                # n > 0 values; n = 0 (the baseline) is always run
+    fill = ["pi"]               # floats or "pi" / "e"
+    layouts = "default"         # "default" (the task's first layout) or "all" (coordinate nets)
+    controls = ["fill0", "matched"]
+    primary = { n = 4, fill = "pi" }   # the pre-registered setting of the headline
+    alpha = 0.05
+
+    config = [                  # one line per configuration ([[config]] tables work too)
+        { problem = "burgers", task = "pinn" },
+        { problem = "darcy", task = "operator", models = ["fno", "uno"],
+          budget_overrides = { epochs = 20 } },
+    ]
+
+Each entry of ``config`` is one line: ``problem`` (a registry name or ``file.py:Class``),
+optional ``task``, ``models`` (default: every model of the task), ``params``, ``budget``,
+``budget_overrides``, ``data_seed``, and per-config ``expand``/``fill``/``seeds``.
+
+The controls: ``fill0`` runs the primary ``n`` with constants equal to zero (inputs that
+carry no signal), ``matched`` runs the baseline with its first layer widened to the primary
+setting's parameter count (:class:`~physym.options.ModelOptions` ``match_params``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from physym.expansion import Expansion, parse_fill
+from physym.options import ModelOptions
+from physym.registry import get_problem
+from physym.runner import RunSpec, prepare
+
+__all__ = ["Preset", "ConfigEntry", "load_preset", "find_preset", "available_presets",
+           "arm_label", "config_label", "PresetError", "COORDINATE_LAYOUTS"]
+
+COORDINATE_LAYOUTS = ("append", "symmetric")
+CONTROLS = ("fill0", "matched")
+_STUDY_KEYS = {"description", "budget", "seeds", "expand", "fill", "layouts", "controls",
+               "primary", "alpha", "data_seed"}
+_CONFIG_KEYS = {"problem", "task", "models", "params", "budget", "budget_overrides",
+                "data_seed", "expand", "fill", "seeds", "layouts"}
+
+
+class PresetError(ValueError):
+    """A preset that cannot be found, parsed or expanded; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    """One model configuration line of a preset, before expansion over models and arms."""
+
+    problem: str
+    task: str | None = None
+    models: tuple[str, ...] | None = None
+    params: tuple[tuple[str, str], ...] = ()
+    budget: str | None = None
+    budget_overrides: tuple[tuple[str, str], ...] = ()
+    data_seed: int | None = None
+    expand: tuple[int, ...] | None = None
+    fill: tuple[float, ...] | None = None
+    seeds: int | None = None
+    layouts: str | None = None
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A parsed study preset. :meth:`specs` expands it into the runs of the study."""
+
+    name: str
+    description: str
+    budget: str
+    seeds: int
+    expand: tuple[int, ...]
+    fill: tuple[float, ...]
+    layouts: str
+    controls: tuple[str, ...]
+    primary_n: int
+    primary_fill: float
+    alpha: float
+    data_seed: int
+    configs: tuple[ConfigEntry, ...] = field(default=())
+    source: str = ""
+
+    def analysis(self) -> dict[str, Any]:
+        """What the statistics need besides the records (stored in ``study.json``)."""
+        return {"primary_n": self.primary_n, "primary_fill": self.primary_fill,
+                "alpha": self.alpha}
+
+    def specs(self) -> list[RunSpec]:
+        """Every run of the study, validated (``PresetError`` names the bad config)."""
+        specs: list[RunSpec] = []
+        for i, entry in enumerate(self.configs):
+            try:
+                specs.extend(self._entry_specs(entry))
+            except ValueError as exc:
+                raise PresetError(f"preset {self.name!r}, config {i + 1} "
+                                  f"({entry.problem}): {exc}") from None
+        seen: dict[str, RunSpec] = {}
+        for spec in specs:
+            seen.setdefault(spec.key(), spec)
+        return list(seen.values())
+
+    def _entry_specs(self, entry: ConfigEntry) -> list[RunSpec]:
+        family = get_problem(entry.problem)
+        cls = family.task(entry.task)
+        task = entry.task or family.default_task
+        models = entry.models or cls.models
+        unknown = [m for m in models if m not in cls.models]
+        if unknown:
+            raise ValueError(f"model must be one of {', '.join(cls.models)}, got {unknown[0]!r}")
+        default_layout = cls.layouts[0]
+        layout_mode = entry.layouts or self.layouts
+        if layout_mode == "all":
+            layouts = [lay for lay in cls.layouts if lay in COORDINATE_LAYOUTS] or [default_layout]
+        else:
+            layouts = [default_layout]
+        expand = entry.expand if entry.expand is not None else self.expand
+        fills = entry.fill if entry.fill is not None else self.fill
+        seeds = entry.seeds if entry.seeds is not None else self.seeds
+        arms: list[tuple[Expansion, ModelOptions]] = [(Expansion(0, layout=default_layout),
+                                                       ModelOptions())]
+        arms += [(Expansion(n, fill, lay), ModelOptions())
+                 for n in expand for fill in fills for lay in layouts]
+        if "fill0" in self.controls:
+            arms.append((Expansion(self.primary_n, 0.0, default_layout), ModelOptions()))
+        if "matched" in self.controls:
+            arms.append((Expansion(0, layout=default_layout),
+                         ModelOptions(match_params=self.primary_n)))
+        out = []
+        for model in models:
+            base = RunSpec(
+                problem=entry.problem, task=task, model=model, budget=entry.budget or self.budget,
+                params=entry.params, budget_overrides=entry.budget_overrides,
+                data_seed=self.data_seed if entry.data_seed is None else entry.data_seed,
+            )
+            for expansion, options in arms:
+                first = dataclasses.replace(base, expansion=expansion, options=options)
+                prepare(first)  # validates problem, task, model, layout, budget, params
+                out += [dataclasses.replace(first, seed=s) for s in range(seeds)]
+        return out
+
+
+def arm_label(spec: RunSpec) -> str:
+    """Short name of a spec's arm: ``baseline``, ``n=4 fill=3.14 append``, ``matched n=4``."""
+    e, o = spec.expansion, spec.options
+    if o.match_params:
+        return f"matched n={o.match_params}"
+    if e.n == 0:
+        return "baseline"
+    return f"n={e.n} fill={e.fill:.4g} {e.layout}"
+
+
+def config_label(spec: RunSpec) -> str:
+    """``problem/task/model`` plus non-default parameters and budget changes."""
+    label = f"{spec.problem}/{spec.task}/{spec.model}"
+    extras = [f"{k}={v}" for k, v in spec.params] + [f"{k}={v}" for k, v in spec.budget_overrides]
+    if extras:
+        label += " [" + ", ".join(extras) + "]"
+    return label
+
+
+# --------------------------------------------------------------------------------------------
+# reading presets
+
+
+def _int_list(value: Any, what: str, *, minimum: int = 0) -> tuple[int, ...]:
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+            raise PresetError(f"{what} must be integers >= {minimum}, got {v!r}")
+    return tuple(values)
+
+
+def _fill_list(value: Any, what: str) -> tuple[float, ...]:
+    values = value if isinstance(value, list) else [value]
+    try:
+        return tuple(parse_fill(v) for v in values)
+    except (ValueError, TypeError) as exc:
+        raise PresetError(f"{what}: {exc}") from None
+
+
+def _str_pairs(value: Any, what: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise PresetError(f"{what} must be a table of key = value, got {value!r}")
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+
+
+def _positive_int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PresetError(f"{what} must be a positive integer, got {value!r}")
+    return value
+
+
+def _config(raw: Any, i: int) -> ConfigEntry:
+    if not isinstance(raw, dict) or "problem" not in raw:
+        raise PresetError(f"config {i + 1} must be a table with a 'problem', got {raw!r}")
+    unknown = set(raw) - _CONFIG_KEYS
+    if unknown:
+        raise PresetError(f"config {i + 1}: unknown key {sorted(unknown)[0]!r}; "
+                          f"allowed: {', '.join(sorted(_CONFIG_KEYS))}")
+    models = raw.get("models")
+    if models is not None and (not isinstance(models, list) or not models
+                               or not all(isinstance(m, str) for m in models)):
+        raise PresetError(f"config {i + 1}: models must be a list of model names, got {models!r}")
+    return ConfigEntry(
+        problem=str(raw["problem"]), task=raw.get("task"),
+        models=tuple(models) if models else None,
+        params=_str_pairs(raw.get("params", {}), f"config {i + 1} params"),
+        budget=raw.get("budget"),
+        budget_overrides=_str_pairs(raw.get("budget_overrides", {}),
+                                    f"config {i + 1} budget_overrides"),
+        data_seed=_int_list(raw["data_seed"], "data_seed")[0] if "data_seed" in raw else None,
+        expand=_int_list(raw["expand"], "expand", minimum=1) if "expand" in raw else None,
+        fill=_fill_list(raw["fill"], "fill") if "fill" in raw else None,
+        seeds=_positive_int(raw["seeds"], "seeds") if "seeds" in raw else None,
+        layouts=raw.get("layouts"),
+    )
+
+
+def parse_preset(text: str, *, name: str, source: str = "") -> Preset:
+    """Parse the TOML text of a preset (``PresetError`` on any malformed field)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PresetError(f"preset {name!r} is not valid TOML: {exc}") from None
+    unknown_top = set(doc) - {"study", "config"}
+    if unknown_top:
+        raise PresetError(f"preset {name!r}: unknown section {sorted(unknown_top)[0]!r}; "
+                          "allowed: study, config")
+    study = dict(doc.get("study", {}))
+    # `config = [...]` written after the [study] header lands inside it: accept it there too
+    if "config" in study and "config" in doc:
+        raise PresetError(f"preset {name!r} defines config twice (top level and in [study])")
+    configs = doc.get("config", study.pop("config", None))
+    unknown = set(study) - _STUDY_KEYS
+    if unknown:
+        raise PresetError(f"preset {name!r}: unknown [study] key {sorted(unknown)[0]!r}; "
+                          f"allowed: {', '.join(sorted(_STUDY_KEYS))}")
+    if not isinstance(configs, list) or not configs:
+        raise PresetError(f"preset {name!r} has no config entries (config = [{{problem = ...}}])")
+    expand = _int_list(study.get("expand", [4]), "expand", minimum=1)
+    fills = _fill_list(study.get("fill", ["pi"]), "fill")
+    controls = tuple(study.get("controls", list(CONTROLS)))
+    bad = [c for c in controls if c not in CONTROLS]
+    if bad:
+        raise PresetError(f"controls must be among {', '.join(CONTROLS)}, got {bad[0]!r}")
+    layouts = study.get("layouts", "default")
+    if layouts not in ("default", "all"):
+        raise PresetError(f"layouts must be 'default' or 'all', got {layouts!r}")
+    primary = study.get("primary", {})
+    if not isinstance(primary, dict):
+        raise PresetError(f"primary must be a table {{ n = 4, fill = \"pi\" }}, got {primary!r}")
+    primary_n = _int_list(primary.get("n", max(expand)), "primary n", minimum=1)[0]
+    primary_fill = _fill_list(primary.get("fill", fills[0]), "primary fill")[0]
+    if primary_n not in expand or not any(math.isclose(primary_fill, f) for f in fills):
+        raise PresetError(f"the primary setting n={primary_n}, fill={primary_fill:g} must be "
+                          "one of the grid's expand and fill values")
+    alpha = study.get("alpha", 0.05)
+    if not isinstance(alpha, float) or not 0.0 < alpha < 0.5:
+        raise PresetError(f"alpha must be a float in (0, 0.5), got {alpha!r}")
+    return Preset(
+        name=name, description=str(study.get("description", "")),
+        budget=str(study.get("budget", "quick")),
+        seeds=_positive_int(study.get("seeds", 3), "seeds"),
+        expand=expand, fill=fills, layouts=layouts, controls=controls,
+        primary_n=primary_n, primary_fill=primary_fill, alpha=alpha,
+        data_seed=_int_list(study.get("data_seed", 0), "data_seed")[0],
+        configs=tuple(_config(c, i) for i, c in enumerate(configs)), source=source,
+    )
+
+
+def _search_dirs() -> list[Path]:
+    import physym  # noqa: PLC0415
+
+    repo = Path(physym.__file__).resolve().parents[1]
+    dirs = [Path.cwd() / "benchmarks" / "studies", repo / "benchmarks" / "studies"]
+    return list(dict.fromkeys(d for d in dirs if d.is_dir()))
+
+
+def available_presets() -> list[str]:
+    """Names of the presets found in ``./benchmarks/studies`` and next to the package."""
+    return sorted({p.stem for d in _search_dirs() for p in d.glob("*.toml")})
+
+
+def find_preset(name: str) -> Path:
+    """The file of preset ``name`` (a name or a path to a ``.toml`` file)."""
+    path = Path(name)
+    if path.suffix == ".toml" or path.is_file():
+        if not path.is_file():
+            raise PresetError(f"preset file {name!r} does not exist")
+        return path
+    for directory in _search_dirs():
+        candidate = directory / f"{name}.toml"
+        if candidate.is_file():
+            return candidate
+    raise PresetError(f"unknown preset {name!r}; available: "
+                      f"{', '.join(available_presets()) or 'none found'} "
+                      "(or give a path to a .toml file)")
+
+
+def load_preset(name: str) -> Preset:
+    """Find, read and parse a preset (``PresetError`` with a one-line reason otherwise)."""
+    path = find_preset(name)
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PresetError(f"cannot read preset {str(path)!r}: {exc}") from None
+    return parse_preset(text, name=path.stem, source=str(path))

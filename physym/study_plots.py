@@ -1,0 +1,94 @@
+"""Figures of a study report (matplotlib object API, no pyplot state).
+
+* :func:`plot_improvement` — the paper-style bar chart: relative error change of the primary
+  setting per configuration with its 95% interval, coloured by verdict;
+* :func:`plot_error_vs_expansion` — error relative to the baseline against ``n`` for every
+  configuration (geometric mean over paired seeds, primary fill and default layout).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from physym.io import atomic_path
+from physym.stats import PAPER_FRACTION, StudyStats
+
+__all__ = ["plot_improvement", "plot_error_vs_expansion"]
+
+_COLOURS = {"improved": "#2a9d4b", "worse": "#c0392b", "no significant change": "#8c8c8c",
+            "insufficient": "#d0d0d0"}
+
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _save(fig, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=130, format="png")
+    return path
+
+
+def plot_improvement(st: StudyStats, path: Path) -> Path:
+    """Horizontal bars: the error ratio per configuration (log axis), bars = 95% interval."""
+    rows = [c for c in st.configs if c.primary is not None and c.primary.n_pairs > 0]
+    fig = _figure(8.0, 1.2 + 0.38 * max(1, len(rows)))
+    ax = fig.add_subplot()
+    if rows:
+        y = np.arange(len(rows))[::-1]
+        ratio = np.array([c.primary.ratio for c in rows])
+        low = np.array([c.primary.ratio_low for c in rows])
+        high = np.array([c.primary.ratio_high for c in rows])
+        err = np.vstack([np.where(np.isfinite(low), ratio - low, 0.0),
+                         np.where(np.isfinite(high), high - ratio, 0.0)])
+        # bars grow from 1 (no change) on a log axis: halving and doubling look alike
+        ax.barh(y, ratio - 1.0, left=1.0, xerr=err,
+                color=[_COLOURS[c.primary.verdict] for c in rows],
+                capsize=3, edgecolor="black", linewidth=0.5)
+        ax.set_yticks(y, [c.label for c in rows], fontsize=8)
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xlabel("error ratio expanded / baseline, geometric mean over seeds with 95% CI "
+                  "(< 1 = better)", fontsize=8)
+    h = st.headline
+    frac = h["fraction_improved"]
+    ax.set_title(f"{st.primary_label}: {h['improved']}/{h['counted']} improved"
+                 + (f" ({100 * frac:.0f}%)" if math.isfinite(frac) else "")
+                 + f"; paper ≈{100 * PAPER_FRACTION:.0f}%", fontsize=10)
+    for verdict, colour in _COLOURS.items():
+        ax.bar(0, 0, color=colour, label=verdict)
+    ax.legend(fontsize=7, loc="best")
+    return _save(fig, path)
+
+
+def plot_error_vs_expansion(st: StudyStats, path: Path) -> Path:
+    """Error / baseline error against ``n`` (log scale), one line per configuration."""
+    fig = _figure(7.5, 4.5)
+    ax = fig.add_subplot()
+    fill = None
+    for c in st.configs:
+        if c.primary is None:
+            continue
+        prim = c.arms[c.primary.arm]
+        fill, layout = prim.fill, prim.layout
+        by_arm = {x.arm: x for x in c.comparisons}
+        points = [(0, 1.0)] + sorted(
+            (a.n, by_arm[a.label].ratio) for a in c.arms.values()
+            if a.n > 0 and math.isclose(a.fill, fill) and a.layout == layout
+            and a.label in by_arm and math.isfinite(by_arm[a.label].ratio))
+        ns, ratios = zip(*points)
+        ax.plot(ns, ratios, marker="o", linewidth=1, label=c.label)
+    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
+    ax.set_yscale("log")
+    ax.set_xlabel("auxiliary constants n")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel("error / baseline error (geometric mean over seeds)")
+    if fill is not None:
+        ax.set_title(f"fill = {fill:.4g}", fontsize=10)
+    ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return _save(fig, path)

@@ -1,0 +1,136 @@
+"""Running a study: the study directory, data preparation, resuming, executing, recording.
+
+:func:`run_study` expands a :class:`~physym.study.Preset` into run specs, refuses a
+directory that holds a different study, skips every run with a sound ``ok`` record, re-runs
+failed, missing and corrupt ones, and writes each record atomically as it arrives.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from physym import __version__
+from physym.executors import iter_records
+from physym.io import write_json
+from physym.runner import RunSpec, prepare
+from physym.store import RecordStore
+from physym.study import Preset
+
+__all__ = ["StudyDirError", "StudyPlan", "plan_study", "prepare_data", "run_study"]
+
+logger = logging.getLogger(__name__)
+
+
+class StudyDirError(ValueError):
+    """The output directory holds another study, or there is nothing to resume."""
+
+
+@dataclass
+class StudyPlan:
+    """What a (re)started study will do."""
+
+    root: Path
+    specs: list[RunSpec]
+    todo: list[RunSpec]
+    done: dict[str, dict[str, Any]]
+    corrupt: list[str]
+    resumed: bool
+
+
+def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan:
+    """Expand the preset, check ``root`` and find the runs still to do.
+
+    Raises
+    ------
+    StudyDirError
+        ``root`` holds a study with a different grid, or ``resume`` without a study there.
+    PresetError
+        The preset does not expand to valid runs.
+    """
+    root = Path(root)
+    specs = preset.specs()
+    keys = [s.key() for s in specs]
+    meta_path = root / "study.json"
+    if meta_path.is_file():
+        try:
+            old = json.loads(meta_path.read_text())
+            old_keys = old["keys"]
+        except (ValueError, KeyError, OSError) as exc:
+            raise StudyDirError(f"{str(meta_path)!r} is not a physym study file ({exc})") from None
+        if sorted(old_keys) != sorted(keys):
+            raise StudyDirError(
+                f"{str(root)!r} holds another study (preset {old.get('preset')!r}, "
+                f"{len(old_keys)} runs; this one has {len(keys)}); use another --out")
+    elif resume:
+        raise StudyDirError(f"nothing to resume: {str(root)!r} holds no study.json")
+    store = RecordStore(root)
+    todo, done, corrupt = store.pending(specs)
+    write_json(meta_path, {
+        "preset": preset.name, "source": preset.source, "description": preset.description,
+        "analysis": preset.analysis(), "physym_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "keys": keys,
+    })
+    return StudyPlan(root, specs, todo, done, corrupt, resumed=bool(done or corrupt))
+
+
+def prepare_data(specs: list[RunSpec], *, progress: Callable[[str], None] | None = None) -> int:
+    """Generate (and cache) every operator data set the runs need, once, in this process.
+
+    Done before fanning out so that parallel workers read one cached file instead of each
+    generating it. Returns the number of distinct data sets.
+    """
+    import torch  # noqa: PLC0415
+
+    from physym.training import operator_dataset  # noqa: PLC0415
+
+    seen = set()
+    for spec in specs:
+        problem, _, budget = prepare(spec)
+        if problem.kind != "operator" or spec.data is not None:
+            continue
+        ident = (spec.problem, spec.task, spec.params, budget.n_train + budget.n_test,
+                 budget.resolution, spec.data_seed)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        if progress is not None:
+            progress(f"data: {spec.problem} {dict(spec.params) or ''} "
+                     f"{budget.n_train + budget.n_test} samples at {budget.resolution}")
+        operator_dataset(problem, budget, data_seed=spec.data_seed, device=torch.device("cpu"))
+    return len(seen)
+
+
+def run_study(plan: StudyPlan, *, workers: int = 1, scheduler: str | None = None,
+              dask_local: int | None = None, device: str = "auto", threads: int | None = None,
+              on_record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, int]:
+    """Execute ``plan.todo`` and store every record as it arrives.
+
+    Returns
+    -------
+    dict
+        Counts ``ok``, ``failed`` (this session) and ``skipped`` (already done).
+    """
+    store = RecordStore(plan.root)
+    wanted = {s.key() for s in plan.todo}
+    executor = ("dask-local" if dask_local else "dask" if scheduler else
+                f"local x{workers}")
+    counts = {"ok": 0, "failed": 0, "skipped": len(plan.done)}
+    for record in iter_records(plan.todo, workers=workers, scheduler=scheduler,
+                               dask_local=dask_local, device=device, threads=threads):
+        if record["key"] not in wanted:  # a worker with another physym version
+            raise RuntimeError(f"executor returned an unexpected run {record['key']}")
+        provenance = dict(record.pop("provenance", {}), executor=executor)
+        store.write(record, provenance=provenance)
+        counts["ok" if record["status"] == "ok" else "failed"] += 1
+        if record["status"] != "ok":
+            logger.warning("run %s failed: %s", record["key"], record.get("reason"))
+        if on_record is not None:
+            on_record(record)
+    return counts
+

@@ -1,0 +1,126 @@
+"""`physym study` and `physym report` end to end, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import xarray as xr
+from typer.testing import CliRunner
+
+from physym.cli import app
+from physym.store import deterministic_part
+
+runner = CliRunner()
+
+
+def _run(args):
+    return runner.invoke(app, args, catch_exceptions=False)
+
+
+def _records(root: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text()) for p in (root / "records").glob("*.json")}
+
+
+@pytest.fixture(scope="module")
+def local_study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("study") / "local"
+    result = _run(["study", "--preset", "smoke", "--out", str(root), "--device", "cpu",
+                   "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    return root, result
+
+
+def test_smoke_study_writes_records_report_and_figures(local_study):
+    root, result = local_study
+    records = _records(root)
+    assert len(records) == 24 and all(r["status"] == "ok" for r in records.values())
+    assert "24 ok, 0 failed, 0 skipped" in result.output
+    report = (root / "report.md").read_text()
+    assert "## Headline" in report and "Wilson 95% CI" in report and "≈0.75" in report
+    assert report.count("(smoke) |") >= 3
+    ds = xr.open_dataset(root / "results.nc", engine="h5netcdf")
+    assert ds.sizes["config"] == 3 and ds.sizes["seed"] == 2 and ds.sizes["arm"] >= 4
+    assert int(ds["error"].notnull().sum()) == 24
+    headline = json.loads(ds.attrs["headline"])
+    assert headline["counted"] == 3 and 0.0 <= headline["fraction_lower_error"] <= 1.0
+    ds.close()
+    for name in ("improvement.png", "error_vs_expansion.png"):
+        assert (root / name).stat().st_size > 10_000
+
+
+def test_dask_local_gives_identical_records(local_study, tmp_path):
+    root, _ = local_study
+    result = _run(["study", "--preset", "smoke", "--out", str(tmp_path), "--device", "cpu",
+                   "--dask-local", "2", "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    local, dask = _records(root), _records(tmp_path)
+    assert local.keys() == dask.keys()
+    for key in local:
+        assert deterministic_part(local[key]) == deterministic_part(dask[key]), key
+    assert {r["provenance"]["executor"] for r in dask.values()} == {"dask-local"}
+
+
+def test_rerun_skips_everything_and_report_rebuilds(local_study):
+    root, _ = local_study
+    before = {p.name: p.read_bytes() for p in (root / "records").glob("*.json")}
+    result = _run(["study", "--preset", "smoke", "--out", str(root), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert "24 already done, 0 to run" in result.output
+    assert before == {p.name: p.read_bytes() for p in (root / "records").glob("*.json")}
+    (root / "report.md").unlink()
+    result = _run(["report", str(root)])
+    assert result.exit_code == 0 and (root / "report.md").is_file()
+
+
+def test_corrupt_record_is_reported_never_counted_and_rerun(local_study, tmp_path):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(local_study[0], root)
+    victim = sorted((root / "records").glob("*.json"))[0]
+    record = json.loads(victim.read_text())
+    record["error"] = 1e-9  # a result edited by hand
+    victim.write_text(json.dumps(record))
+    result = _run(["report", str(root)])
+    assert result.exit_code == 0
+    report = (root / "report.md").read_text()
+    assert "23 records" in report and "checksum mismatch" in report
+    result = _run(["study", "--preset", "smoke", "--out", str(root), "--device", "cpu",
+                   "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 corrupt record(s)" in result.output and "23 already done, 1 to run" in result.output
+    assert len(list((root / "records" / "corrupt").iterdir())) == 1
+    assert json.loads(victim.read_text())["error"] == pytest.approx(
+        json.loads((local_study[0] / "records" / victim.name).read_text())["error"])
+
+
+BAD = [
+    (["study", "--preset", "nope"], "unknown preset 'nope'; available:"),
+    (["study", "--preset", "smoke", "--workers", "0"], "--workers must be a positive integer"),
+    (["study", "--preset", "smoke", "--dask-local", "2", "--scheduler", "tcp://x:1"],
+     "either --scheduler or --dask-local"),
+    (["study", "--preset", "smoke", "--scheduler", "tcp://127.0.0.1:9"],
+     "cannot reach the Dask scheduler 'tcp://127.0.0.1:9'"),
+    (["study", "--preset", "smoke", "--device", "tpu"], "device must be auto, cpu"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD)
+def test_bad_input_exits_2_with_one_line(tmp_path, args, message):
+    result = _run(args + ["--out", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "s").exists()
+
+
+def test_malformed_preset_file_and_empty_report_dir(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[study]\nseeds = 'three'\nconfig = [{problem = 'qcd_eos'}]\n")
+    result = _run(["study", "--preset", str(bad), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "seeds must be a positive integer" in result.output
+    result = _run(["report", str(tmp_path)])
+    assert result.exit_code == 2 and "holds no study records" in result.output
+    result = _run(["report", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "does not exist" in result.output

@@ -1,0 +1,83 @@
+"""Study statistics on synthetic records with a known answer."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from physym.expansion import Expansion
+from physym.options import ModelOptions
+from physym.runner import RunResult, RunSpec
+from physym.stats import analyse, compare_arms, wilson
+
+
+def _record(problem: str, model: str, n: int, seed: int, error: float, *, fill: float = math.pi,
+            match: int = 0, status: str = "ok") -> dict:
+    spec = RunSpec(problem, "regression", model, Expansion(n, fill, "append"), seed, "smoke",
+                   options=ModelOptions(match_params=match))
+    return RunResult(spec, status, error=error if status == "ok" else math.nan,
+                     n_params=100 + 10 * (n or match)).to_dict()
+
+
+def _config(problem: str, base: np.ndarray, factor: np.ndarray) -> list[dict]:
+    recs = []
+    for s, (b, f) in enumerate(zip(base, factor)):
+        recs += [_record(problem, "mlp", 0, s, b), _record(problem, "mlp", 4, s, b * f),
+                 _record(problem, "mlp", 4, s, b, fill=0.0), _record(problem, "mlp", 0, s, b * 1.01,
+                                                                   match=4)]
+    return recs
+
+
+def test_clear_improvement_regression_and_noise():
+    rng = np.random.default_rng(0)
+    base = np.exp(rng.normal(-4, 0.5, size=6))
+    records = (_config("better", base, np.full(6, 0.5) * np.exp(rng.normal(0, 0.02, 6)))
+               + _config("worse", base, np.full(6, 2.0) * np.exp(rng.normal(0, 0.02, 6)))
+               + _config("noise", base, np.exp(rng.normal(0, 0.3, 6))))
+    st = analyse(records, primary_n=4, primary_fill=math.pi)
+    verdicts = {c.label.split("/")[0]: c.primary for c in st.configs}
+    assert verdicts["better"].verdict == "improved"
+    assert verdicts["better"].ratio == pytest.approx(0.5, rel=0.05)
+    assert verdicts["better"].ratio_low < 0.5 < verdicts["better"].ratio_high
+    assert verdicts["worse"].verdict == "worse"
+    assert verdicts["worse"].ratio == pytest.approx(2.0, rel=0.05)
+    assert verdicts["noise"].verdict == "no significant change"
+    h = st.headline
+    assert (h["counted"], h["improved"], h["worse"], h["no_change"]) == (3, 1, 1, 1)
+    assert h["fraction_improved"] == pytest.approx(1 / 3)
+    lo, hi = h["fraction_improved_ci"]
+    assert 0.0 < lo < 1 / 3 < hi < 1.0
+    better = next(c for c in st.configs if c.label.startswith("better"))
+    # the controls: the expanded arm beats both the zero-fill and the matched baseline
+    assert {v.verdict for v in better.controls.values()} == {"improved"}
+    assert better.best is not None and better.best.arm == better.primary.arm
+
+
+def test_identical_arms_are_no_change_and_failed_runs_are_not_paired():
+    base = np.array([0.1, 0.2, 0.3])
+    records = _config("same", base, np.ones(3))
+    records.append(_record("same", "mlp", 4, 3, 0.0, status="failed"))
+    st = analyse(records, primary_n=4)
+    (c,) = st.configs
+    assert c.primary.verdict == "no significant change" and c.primary.p_t == 1.0
+    assert c.primary.n_pairs == 3 and c.arms[c.primary.arm].n_failed == 1
+
+
+def test_compare_arms_matches_scipy_and_handles_too_few_pairs():
+    from scipy import stats
+
+    a, b = {0: 1.0, 1: 2.0, 2: 4.5}, {0: 2.0, 1: 3.0, 2: 5.0}
+    c = compare_arms(a, b)
+    expected = stats.ttest_rel(np.log([1, 2, 4.5]), np.log([2, 3, 5])).pvalue
+    assert c.p_t == pytest.approx(expected)
+    assert c.ratio == pytest.approx(np.exp(np.mean(np.log([0.5, 2 / 3, 0.9]))))
+    assert compare_arms({0: 1.0}, {0: 2.0}).verdict == "insufficient"
+    assert compare_arms({0: 1.0}, {1: 2.0}).n_pairs == 0
+
+
+def test_wilson_interval_known_values():
+    lo, hi = wilson(15, 20)  # textbook: 0.531, 0.888
+    assert lo == pytest.approx(0.5313, abs=1e-3) and hi == pytest.approx(0.8881, abs=1e-3)
+    assert all(math.isnan(x) for x in wilson(0, 0))

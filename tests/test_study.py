@@ -1,0 +1,155 @@
+"""Presets, the record store and resuming a killed study (library level)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from physym.expansion import Expansion
+from physym.options import ModelOptions
+from physym.runner import RunResult, RunSpec
+from physym.store import RecordStore
+from physym.study import PresetError, load_preset, parse_preset
+from physym.study_runner import StudyDirError, plan_study, run_study
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = """
+[study]
+budget = "smoke"
+seeds = 2
+expand = [2]
+controls = ["fill0", "matched"]
+config = [ { problem = "qcd_eos" } ]
+"""
+
+
+def test_smoke_preset_expands_to_the_documented_grid():
+    preset = load_preset(str(REPO / "benchmarks" / "studies" / "smoke.toml"))
+    specs = preset.specs()
+    # 3 configurations x (baseline, n=2 pi, fill 0, matched) x 2 seeds
+    assert len(specs) == 24 and len({s.key() for s in specs}) == 24
+    qcd = [s for s in specs if s.problem == "qcd_eos" and s.seed == 0]
+    assert {(s.expansion.n, s.expansion.fill, s.options.match_params) for s in qcd} == {
+        (0, math.pi, 0), (2, math.pi, 0), (2, 0.0, 0), (0, math.pi, 2)}
+    assert {s.expansion.layout for s in specs if s.task == "operator"} == {"channels"}
+
+
+@pytest.mark.parametrize("name", ["quick", "paper"])
+def test_shipped_presets_are_valid(name):
+    preset = load_preset(name)
+    specs = preset.specs()
+    configs = {(s.problem, s.task, s.model) for s in specs}
+    assert len(configs) >= 13  # every problem/task/model that exists
+    assert {s.seed for s in specs} == set(range(preset.seeds)) and preset.seeds >= 3
+    assert {0, 4} <= {s.expansion.n for s in specs}
+
+
+def test_paper_preset_has_the_full_grid():
+    preset = load_preset("paper")
+    specs = preset.specs()
+    assert set(preset.expand) == {1, 2, 4, 8} and preset.seeds >= 5
+    assert {round(f, 6) for f in preset.fill} == {0.5, 1.0, round(math.pi, 6)}
+    assert {s.expansion.layout for s in specs if s.task == "pinn"} == {"append", "symmetric"}
+    assert all(s.budget == "paper" for s in specs)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[study\nseeds = 2", "not valid TOML"),
+    ("[study]\nseeds = 2", "no config entries"),
+    ("[study]\nseeds = 0\nconfig = [{problem = 'qcd_eos'}]", "seeds must be a positive integer"),
+    ("[study]\nexpand = [-1]\nconfig = [{problem = 'qcd_eos'}]", "expand must be integers >= 1"),
+    ("[study]\nfill = ['tau']\nconfig = [{problem = 'qcd_eos'}]", "fill"),
+    ("[study]\ncontrols = ['dropout']\nconfig = [{problem = 'qcd_eos'}]", "controls must be among"),
+    ("[study]\nprimary = {n = 3}\nconfig = [{problem = 'qcd_eos'}]", "primary setting"),
+    ("[study]\nspeed = 1\nconfig = [{problem = 'qcd_eos'}]", "unknown [study] key 'speed'"),
+    ("config = [{task = 'pinn'}]", "must be a table with a 'problem'"),
+    ("config = [{problem = 'qcd_eos', colour = 1}]", "unknown key 'colour'"),
+])
+def test_malformed_presets_are_refused(text, message):
+    with pytest.raises(PresetError, match=message.replace("[", r"\[")):
+        parse_preset(text, name="bad").specs()
+
+
+@pytest.mark.parametrize("config, message", [
+    ("{problem = 'nope'}", "unknown problem 'nope'"),
+    ("{problem = 'burgers', models = ['fno']}", "model must be one of fnn"),
+    ("{problem = 'burgers', task = 'operator', budget_overrides = {epoch = 2}}",
+     "unknown budget field 'epoch'"),
+    ("{problem = 'qcd_eos', params = {noise = -1}}", "noise"),
+])
+def test_configs_are_validated_before_anything_runs(config, message):
+    preset = parse_preset(f"[study]\nbudget = 'smoke'\nconfig = [{config}]", name="bad")
+    with pytest.raises(PresetError, match=f"config 1.*{message}"):
+        preset.specs()
+
+
+def test_unknown_preset_names_the_available_ones():
+    with pytest.raises(PresetError, match="unknown preset 'nope'; available: .*smoke"):
+        load_preset("nope")
+
+
+def _record(seed: int, error: float) -> dict:
+    spec = RunSpec("qcd_eos", "regression", "mlp", Expansion(2), seed, "smoke",
+                   options=ModelOptions())
+    return RunResult(spec, "ok", error=error, n_params=10).to_dict()
+
+
+def test_store_detects_every_kind_of_corruption(tmp_path):
+    store = RecordStore(tmp_path)
+    paths = [store.write(_record(s, 0.1 * (s + 1))) for s in range(5)]
+    records, problems = store.load()
+    assert len(records) == 5 and problems == []
+    tampered = json.loads(paths[0].read_text())
+    tampered["error"] = 0.001  # a better number typed in by hand
+    paths[0].write_text(json.dumps(tampered))
+    paths[1].write_text(paths[1].read_text()[:40])  # truncated write
+    wrong = json.loads(paths[3].read_text())
+    paths[2].write_text(json.dumps(wrong))  # another run's record under this key
+    paths[4].write_text("[1, 2]")
+    records, problems = store.load()
+    assert list(records) == [paths[3].stem] and len(problems) == 4
+    reasons = " ".join(problems)
+    for word in ("checksum", "unreadable JSON", "does not match the file name", "not a JSON object"):
+        assert word in reasons
+    assert len(list((tmp_path / "records" / "corrupt").iterdir())) == 4
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_a_killed_study_resumes_without_redoing_or_losing_runs(tmp_path):
+    preset = parse_preset(TINY, name="tiny")
+    plan = plan_study(preset, tmp_path)
+    assert len(plan.todo) == 8 and not plan.resumed
+    seen = []
+
+    def kill_after_three(record):
+        seen.append(record["key"])
+        if len(seen) == 3:
+            raise _Killed
+
+    with pytest.raises(_Killed):
+        run_study(plan, device="cpu", threads=1, on_record=kill_after_three)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "records").glob("*.json")}
+    assert sorted(before) == sorted(f"{k}.json" for k in seen)  # written as they arrived
+    plan = plan_study(preset, tmp_path, resume=True)
+    assert len(plan.done) == 3 and len(plan.todo) == 5 and plan.resumed
+    assert not {s.key() for s in plan.todo} & set(seen)
+    counts = run_study(plan, device="cpu", threads=1)
+    assert counts == {"ok": 5, "failed": 0, "skipped": 3}
+    after = {p.name: p.read_bytes() for p in (tmp_path / "records").glob("*.json")}
+    assert len(after) == 8 and all(after[name] == data for name, data in before.items())
+    assert plan_study(preset, tmp_path).todo == []
+
+
+def test_a_directory_of_another_study_is_refused(tmp_path):
+    plan_study(parse_preset(TINY, name="tiny"), tmp_path)
+    other = parse_preset(TINY.replace("seeds = 2", "seeds = 3"), name="tiny3")
+    with pytest.raises(StudyDirError, match="holds another study"):
+        plan_study(other, tmp_path)
+    with pytest.raises(StudyDirError, match="nothing to resume"):
+        plan_study(other, tmp_path / "empty", resume=True)
