@@ -14,7 +14,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from physym._console import UsageError, err, fail, out, progress_bar, setup_logging
+from physym._console import err, fail, out, progress_bar, setup_logging
 
 __all__ = ["study_command", "report_command"]
 
@@ -84,19 +84,13 @@ def study_command(
     """Run a study preset: every configuration with and without expansion, seeds, controls;
     then write report.md, results.nc and figures into the study directory."""
     setup_logging(verbose)
-    from physym.executors import ExecutorError, check_scheduler  # noqa: PLC0415
+    from physym.executors import ExecutorError, check_executor_args, check_scheduler  # noqa: PLC0415
     from physym.study import PresetError, load_preset  # noqa: PLC0415
     from physym.study_runner import StudyDirError, plan_study, prepare_data, run_study  # noqa: PLC0415
 
     try:
-        if workers < 1:
-            raise UsageError(f"--workers must be a positive integer, got {workers}")
-        if dask_local is not None and dask_local < 1:
-            raise UsageError(f"--dask-local must be a positive integer, got {dask_local}")
-        if scheduler is not None and dask_local is not None:
-            raise UsageError("give either --scheduler or --dask-local, not both")
-        if threads is not None and threads < 1:
-            raise UsageError(f"--threads must be a positive integer, got {threads}")
+        check_executor_args(workers=workers, dask_local=dask_local, scheduler=scheduler,
+                            threads=threads)
         from physym.runner import resolve_device  # noqa: PLC0415
 
         resolve_device(device)
@@ -111,7 +105,7 @@ def study_command(
                       f"model configurations; directory {root}", highlight=False)
             return
         plan = plan_study(p, root, resume=resume)
-    except (UsageError, PresetError, StudyDirError, ExecutorError, ValueError) as exc:
+    except (PresetError, StudyDirError, ExecutorError, ValueError) as exc:
         fail(str(exc))
     if plan.corrupt:
         err.print(f"{len(plan.corrupt)} corrupt record(s) moved to {plan.root / 'records/corrupt'}"

@@ -19,7 +19,8 @@ from typing import Any, Iterator, Sequence
 
 from physym.runner import RunSpec
 
-__all__ = ["execute_record", "ExecutorError", "iter_records", "default_threads", "check_scheduler"]
+__all__ = ["execute_record", "ExecutorError", "iter_records", "default_threads", "check_scheduler",
+           "check_executor_args"]
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,17 @@ def _dask_client(scheduler: str | None, dask_local: int | None) -> tuple[Any, An
         raise ExecutorError(f"cannot reach the Dask scheduler {scheduler!r}: {reason}") from None
 
 
+def check_executor_args(*, workers: int, dask_local: int | None, scheduler: str | None,
+                        threads: int | None) -> None:
+    """``ExecutorError`` naming the option for bad worker or thread counts, or both Dask options."""
+    for name, value in (("--workers", workers), ("--dask-local", dask_local),
+                        ("--threads", threads)):
+        if value is not None and value < 1:
+            raise ExecutorError(f"{name} must be a positive integer, got {value}")
+    if scheduler is not None and dask_local is not None:
+        raise ExecutorError("give either --scheduler or --dask-local, not both")
+
+
 def check_scheduler(address: str) -> None:
     """Connect to a Dask scheduler and disconnect; ``ExecutorError`` when unreachable."""
     client, _ = _dask_client(address, None)
@@ -149,12 +161,8 @@ def iter_records(specs: Sequence[RunSpec], *, workers: int = 1, scheduler: str |
         Bad worker counts, both Dask options, or an unreachable scheduler (raised before
         any run starts).
     """
-    if workers < 1:
-        raise ExecutorError(f"--workers must be a positive integer, got {workers}")
-    if dask_local is not None and dask_local < 1:
-        raise ExecutorError(f"--dask-local must be a positive integer, got {dask_local}")
-    if scheduler is not None and dask_local is not None:
-        raise ExecutorError("give either --scheduler or --dask-local, not both")
+    check_executor_args(workers=workers, dask_local=dask_local, scheduler=scheduler,
+                        threads=threads)
     use_dask = scheduler is not None or dask_local is not None
     if threads is None:
         # a remote cluster runs one task per worker thread: one torch thread each

@@ -1,0 +1,150 @@
+"""Estimate how long a study preset takes on this machine, from short pilot runs.
+
+For every model configuration of the preset, the baseline (seed 0) is trained with the
+preset's budget shrunk to a few epochs / iterations, at two or three sizes, and the full
+run's time is extrapolated linearly in the work (``fixed + cost x steps``):
+
+* operators: 1 and 2 epochs on a pilot training set of ``2 x batch_size`` samples at the
+  budget's resolution -> cost per sample-epoch, times ``n_train x epochs``;
+* PINNs and MLPs: Adam ``a`` and ``2a`` iterations (no L-BFGS), then ``a`` Adam + ``l``
+  L-BFGS iterations -> cost per Adam and per L-BFGS iteration (L-BFGS stopping early on
+  its tolerance would make the real run shorter: the estimate is an upper bound there).
+
+Data generation is timed separately (a pilot data set at the budget's resolution, so the
+per-sample solver cost is measured too) and added once per data set. Every arm of a
+configuration is assumed to cost what its baseline costs (expansion adds a few first-layer
+weights; see ``benchmarks/run.py --only overhead``).
+
+Usage::
+
+    python benchmarks/estimate_study.py paper [--workers 2] [--threads 1] [--device cpu]
+
+Writes ``benchmarks/results/estimate_<preset>.json`` and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+from rich.console import Console
+from rich.table import Table
+
+from physym.data import generate
+from physym.runner import RunSpec, prepare, resolve_device, run
+from physym.study import load_preset
+
+console = Console()
+
+
+def _timed(spec: RunSpec, device: torch.device, **overrides: int) -> float:
+    over = dict(spec.budget_overrides) | {k: str(v) for k, v in overrides.items()}
+    spec = dataclasses.replace(spec, budget_overrides=tuple(sorted(over.items())))
+    result = run(spec, device=device)
+    if result.status != "ok":
+        raise RuntimeError(f"pilot {spec.problem}/{spec.model} failed: {result.reason}")
+    return float(result.train_time)
+
+
+def _operator_estimate(spec: RunSpec, budget, device) -> dict:
+    n_pilot, bs = 2 * budget.batch_size, budget.batch_size
+    problem = prepare(spec)[0]
+    start = time.perf_counter()
+    generate(problem, n=n_pilot + bs, resolution=budget.resolution, seed=12345, device=device)
+    per_sample_data = (time.perf_counter() - start) / (n_pilot + bs)
+    pilot = dict(n_train=n_pilot, n_test=bs)
+    t1 = _timed(spec, device, epochs=1, **pilot)
+    t2 = _timed(spec, device, epochs=2, **pilot)
+    per_sample_epoch = max(t2 - t1, 1e-9) / n_pilot
+    fixed = max(t1 - per_sample_epoch * n_pilot, 0.0)
+    return {"train_s": fixed + per_sample_epoch * budget.n_train * budget.epochs,
+            "data_s": per_sample_data * (budget.n_train + budget.n_test),
+            "pilot": {"t_epoch1": t1, "t_epoch2": t2, "n_pilot": n_pilot,
+                      "data_s_per_sample": per_sample_data}}
+
+
+def _iterative_estimate(spec: RunSpec, budget, device, *, adam: int = 100, lbfgs: int = 50) -> dict:
+    t1 = _timed(spec, device, adam_iterations=adam, lbfgs_iterations=0)
+    t2 = _timed(spec, device, adam_iterations=2 * adam, lbfgs_iterations=0)
+    per_adam = max(t2 - t1, 1e-9) / adam
+    fixed = max(t1 - per_adam * adam, 0.0)
+    per_lbfgs = 0.0
+    if budget.lbfgs_iterations:
+        t3 = _timed(spec, device, adam_iterations=adam, lbfgs_iterations=lbfgs)
+        per_lbfgs = max(t3 - t1, 0.0) / lbfgs
+    return {"train_s": fixed + per_adam * budget.adam_iterations
+            + per_lbfgs * budget.lbfgs_iterations, "data_s": 0.0,
+            "pilot": {"t_adam": t1, "t_adam2": t2, "per_adam_s": per_adam,
+                      "per_lbfgs_s": per_lbfgs}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("preset")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="parallel workers the study would use (divides the training time)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per pilot run")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    preset = load_preset(args.preset)
+    specs = preset.specs()
+    groups: dict[tuple, list[RunSpec]] = {}
+    for s in specs:
+        groups.setdefault((s.problem, s.task, s.model, s.params, s.budget, s.budget_overrides),
+                          []).append(s)
+    rows, data_seen, total_train, total_data = [], set(), 0.0, 0.0
+    for key, members in groups.items():
+        base = next(s for s in members if s.expansion.n == 0 and s.options.is_default
+                    and s.seed == 0)
+        problem, _, budget = prepare(base)
+        console.log(f"pilot {key[0]}/{key[1]}/{key[2]} ({len(members)} runs)")
+        est = (_operator_estimate(base, budget, device) if problem.kind == "operator"
+               else _iterative_estimate(base, budget, device))
+        data_key = (key[0], key[1], key[3], base.budget, key[5])
+        data_s = est["data_s"] if data_key not in data_seen else 0.0
+        data_seen.add(data_key)
+        train = est["train_s"] * len(members)
+        total_train += train
+        total_data += data_s
+        rows.append({"config": "/".join(map(str, key[:3])), "runs": len(members),
+                     "per_run_s": est["train_s"], "train_s": train, "data_s": data_s,
+                     "pilot": est["pilot"]})
+    wall = total_data + total_train / args.workers
+    result = {
+        "preset": preset.name, "runs": len(specs), "workers": args.workers,
+        "threads": args.threads, "device": str(device),
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                    "torch": torch.__version__,
+                    "gpu": torch.cuda.get_device_name(0) if device.type == "cuda" else None},
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "loadavg_at_end": os.getloadavg(),
+        "estimated_train_s": total_train, "estimated_data_s": total_data,
+        "estimated_wall_s": wall, "configs": rows,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"estimate_{preset.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    table = Table(title=f"estimated run time of preset {preset.name} on {device} "
+                        f"({args.workers} worker(s), {args.threads} thread(s) each)")
+    for col in ("configuration", "runs", "s / run", "training min", "data min"):
+        table.add_column(col, justify="left" if col == "configuration" else "right")
+    for r in rows:
+        table.add_row(r["config"], str(r["runs"]), f"{r['per_run_s']:.1f}",
+                      f"{r['train_s'] / 60:.1f}", f"{r['data_s'] / 60:.1f}")
+    table.add_row(f"total (wall, {args.workers} worker(s))", str(len(specs)), "",
+                  f"{total_train / 60 / args.workers:.1f}", f"{total_data / 60:.1f}")
+    console.print(table)
+    console.print(f"estimated wall time: {wall / 60:.0f} min ({wall / 3600:.1f} h)")
+
+
+if __name__ == "__main__":
+    main()
