@@ -52,6 +52,9 @@ def _register_subcommands() -> None:
     from physym.cli_data import data_app  # noqa: PLC0415
 
     app.add_typer(data_app, name="data")
+    from physym.cli_measure import measure_command  # noqa: PLC0415
+
+    app.command("measure")(measure_command)
     from physym.cli_study import report_command, study_command  # noqa: PLC0415
 
     app.command("study")(study_command)

@@ -7,6 +7,8 @@
 * 1-D operator tasks: a few held-out samples (input, truth, both predictions) and the
   pointwise errors;
 * 2-D operator tasks: one held-out sample as images.
+
+``plot_symmetry`` draws the per-layer bars of a ``physym measure`` dataset.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from physym.problem import Problem
     from physym.runner import Comparison
 
-__all__ = ["plot_comparison", "save_figure"]
+__all__ = ["plot_comparison", "plot_symmetry", "save_figure"]
 
 
 def _first_ok(results: list) -> Any:
@@ -145,3 +147,32 @@ def plot_comparison(problem: "Problem", comparison: "Comparison", budget: Any) -
 def save_figure(fig: "Figure", path: Path, *, dpi: int = 130) -> None:
     """Save ``fig`` as PNG."""
     fig.savefig(path, dpi=dpi)
+
+
+def plot_symmetry(ds: Any) -> "Figure":
+    """Horizontal bars per weight tensor of a :func:`physym.symmetry.measure` dataset.
+
+    Replica distance ``D`` and drift ``Δ`` as bars, ``D`` at initialisation (the
+    finite-sample floor) as a tick on the ``D`` bar.
+    """
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    layers = [str(v) for v in ds["layer"].values]
+    y = np.arange(len(layers))
+    fig = Figure(figsize=(8.0, 1.6 + 0.38 * len(layers)), layout="constrained")
+    ax = fig.add_subplot()
+    ax.barh(y - 0.2, ds["distance"].values, height=0.4, label="replica distance D")
+    ax.barh(y + 0.2, ds["drift"].values, height=0.4, label="drift Δ")
+    ax.scatter(ds["distance_init"].values, y - 0.2, marker="|", s=160, color="black",
+               zorder=3, label="D at initialisation (floor)")
+    ax.set_yticks(y, [f"{name} ({shape})" for name, shape in zip(layers, ds["shape"].values)],
+                  fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("W1 / σ(init)")
+    a = ds.attrs
+    ax.set_title(f"{a.get('problem', '')} {a.get('task', '')} {a.get('model', '')} — "
+                 f"{a.get('expansion', '')}, technique {a.get('technique', '')}; "
+                 f"R={a.get('replicas', '')}, S={a.get('steps', '')}", fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    fig.legend(fontsize=8, loc="outside lower center", ncols=3)
+    return fig

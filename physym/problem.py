@@ -185,6 +185,11 @@ class Fit:
         Hash of the exact training data the model saw; equal in both arms of a comparison.
     prediction : numpy.ndarray or None
         Predictions on the evaluation set, for plots (not serialised).
+    model : torch.nn.Module or None
+        The trained network (not serialised), e.g. for :mod:`physym.symmetry`.
+    initial_state : dict of str to numpy.ndarray, or None
+        Copies of the network's trainable parameters right after initialisation, by
+        parameter name (:func:`physym.symmetry.parameter_snapshot`).
     """
 
     error: float
@@ -192,6 +197,8 @@ class Fit:
     n_params: int = 0
     data_fingerprint: str = ""
     prediction: np.ndarray | None = None
+    model: Any = field(default=None, repr=False, compare=False)
+    initial_state: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
 
 class Problem(abc.ABC):

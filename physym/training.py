@@ -21,6 +21,7 @@ from physym.data import cached_dataset, read_pdebench, split_train_test, to_reso
 from physym.io import fingerprint_arrays
 from physym.metrics import relative_l2, relative_l2_per_sample
 from physym.problem import Fit, OperatorBudget, TrainingDiverged
+from physym.symmetry import parameter_snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
     from physym.options import ModelOptions
@@ -164,6 +165,7 @@ def fit_operator(
         n_dim=problem.n_dim, budget=budget, expansion=expansion, options=options,
     ).to(device)
     n_params = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    initial_state = parameter_snapshot(net)
     as_tensor = lambda a: torch.as_tensor(a, device=device)  # noqa: E731
     start = time.perf_counter()
     final_loss = train_operator(
@@ -186,4 +188,6 @@ def fit_operator(
         n_params=int(n_params),
         data_fingerprint=fingerprint,
         prediction=pred.cpu().numpy(),
+        model=net,
+        initial_state=initial_state,
     )

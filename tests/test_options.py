@@ -70,6 +70,6 @@ def test_coordinate_nets_match():
     matched = _count(build_mlp(d_in=1, d_out=1, budget=budget, expansion=Expansion(0), seed=0,
                                options=ModelOptions(match_params=4)))
     assert expd - base == 80 and abs(matched - expd) <= 11
-    with pytest.raises(ValueError, match="not available"):
-        build_mlp(d_in=1, d_out=1, budget=budget, expansion=Expansion(0), seed=0,
-                  options=ModelOptions(batchnorm=True))
+    with pytest.raises(ValueError, match="baseline"):
+        build_mlp(d_in=1, d_out=1, budget=budget, expansion=Expansion(4), seed=0,
+                  options=ModelOptions(match_params=4))

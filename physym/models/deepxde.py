@@ -27,12 +27,13 @@ from physym.io import fingerprint_arrays
 from physym.options import ModelOptions, matched_extra_units
 from physym.metrics import max_abs_error, relative_l2_points
 from physym.problem import Fit, PINNBudget, TrainingDiverged
+from physym.symmetry import parameter_snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
     from physym.expansion import Expansion
     from physym.problem import PINNProblem
 
-__all__ = ["load_deepxde", "fit_pinn", "build_fnn"]
+__all__ = ["load_deepxde", "fit_pinn", "build_fnn", "regularised_fnn"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,19 +75,127 @@ def build_fnn(dde: Any, *, d_in: int, d_out: int, budget: PINNBudget, expansion:
 
     With ``options.match_params = m`` (baseline only) the first hidden layer gets the
     :func:`~physym.options.matched_extra_units` extra units that match ``m`` constants.
+    With ``options.dropout`` or ``options.batchnorm`` the network is a
+    :func:`regularised_fnn` (DeepXDE has neither); otherwise it is DeepXDE's own ``FNN``.
     """
     options = options or ModelOptions()
-    options.require_only("match_params", model="fnn")
+    options.require_only("match_params", "dropout", "batchnorm", model="fnn")
     sizes = [expansion.width(d_in)] + [budget.width] * budget.depth + [d_out]
     if options.match_params:
         if not expansion.is_identity:
             raise ValueError("match_params applies to the unexpanded baseline (n = 0)")
         sizes[1] += matched_extra_units(n=options.match_params, fan_out=budget.width,
                                         fan_in=d_in, next_fan_out=sizes[2])
-    net = dde.nn.FNN(sizes, "tanh", "Glorot normal")
+    if options.dropout or options.batchnorm:
+        net = regularised_fnn(dde)(sizes, dropout=options.dropout, batchnorm=options.batchnorm)
+    else:
+        net = dde.nn.FNN(sizes, "tanh", "Glorot normal")
     if not expansion.is_identity:
         net.apply_feature_transform(expansion)
     return net
+
+
+_REGULARISED_FNN: Any = None
+
+
+def regularised_fnn(dde: Any) -> type:
+    """The class ``RegularisedFNN(layer_sizes, *, dropout=0.0, batchnorm=False)``.
+
+    A subclass of DeepXDE's PyTorch ``NN`` (so ``apply_feature_transform`` and
+    ``apply_output_transform`` work as for ``FNN``): tanh hidden layers, Glorot-normal
+    weights and zero biases, created in ``FNN``'s order, so that for the same seed and sizes
+    its linear layers start from exactly ``FNN``'s weights. Each hidden layer is
+    ``Linear -> [BatchNorm] -> tanh -> [Dropout]``.
+
+    Batch normalisation is written for PINNs. DeepXDE takes coordinate derivatives of the
+    network by autograd of the *sum* over the batch, which is the per-point derivative only
+    if each output depends on its own point alone; with batch statistics that depend on
+    every point it is not. In training mode the statistics are therefore computed in a
+    separate pass on the detached inputs: they stay functions of the weights (the weight
+    gradients are those of ordinary batch norm) but are constants for the coordinate
+    derivatives. In eval mode (DeepXDE's ``predict`` and test losses) the running
+    statistics are used; :func:`fit_pinn` resets them to the final network's statistics on
+    the training points (``torch.optim.swa_utils.update_bn``) before predicting.
+
+    Dropout multiplies each hidden activation by a Bernoulli mask scaled by ``1 / (1 - p)``
+    drawn from torch's global generator (seeded by DeepXDE); the same mask is used for the
+    values and derivatives of a point, so the residual is that of one thinned network.
+
+    Shapes: ``(N, d + n) -> (N, d_out)`` (``(N, d)`` when a feature transform adds the
+    constants).
+    """
+    global _REGULARISED_FNN
+    if _REGULARISED_FNN is None:
+        _REGULARISED_FNN = _define_regularised_fnn(dde)
+    return _REGULARISED_FNN
+
+
+def _define_regularised_fnn(dde: Any) -> type:
+    from deepxde.nn import initializers  # noqa: PLC0415
+
+    class RegularisedFNN(dde.nn.NN):
+        def __init__(self, layer_sizes: list[int], *, dropout: float = 0.0,
+                     batchnorm: bool = False) -> None:
+            super().__init__()
+            if not 0.0 <= dropout < 1.0:
+                raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
+            dtype = dde.config.real(torch)
+            glorot, zeros = initializers.get("Glorot normal"), initializers.get("zeros")
+            self.linears = torch.nn.ModuleList()
+            for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+                self.linears.append(torch.nn.Linear(fan_in, fan_out, dtype=dtype))
+                glorot(self.linears[-1].weight)
+                zeros(self.linears[-1].bias)
+            self.norms = (torch.nn.ModuleList(torch.nn.BatchNorm1d(w, dtype=dtype)
+                                              for w in layer_sizes[1:-1]) if batchnorm else None)
+            self.dropout = float(dropout)
+
+        def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+            x = inputs if self._input_transform is None else self._input_transform(inputs)
+            masks = None
+            if self.training and self.dropout > 0:
+                keep = 1.0 - self.dropout
+                masks = [torch.empty(x.shape[0], lin.out_features, dtype=x.dtype,
+                                     device=x.device).bernoulli_(keep) / keep
+                         for lin in self.linears[:-1]]
+            stats = None
+            if self.training and self.norms is not None:
+                stats = []
+                self.stack(x.detach(), masks, collect=stats)
+                self._track(stats, x.shape[0])
+            y = self.stack(x, masks, stats)
+            return y if self._output_transform is None else self._output_transform(inputs, y)
+
+        def stack(self, x: torch.Tensor, masks: list[torch.Tensor] | None = None,
+                  stats: list[tuple[torch.Tensor, torch.Tensor]] | None = None, *,
+                  collect: list | None = None) -> torch.Tensor:
+            """The layers on ``x`` ``(N, d + n)``; batch norm with the given ``stats``
+            (per layer ``(mean, biased var)``), with statistics computed from ``x`` and
+            appended to ``collect``, or (neither) with the running statistics."""
+            for j, lin in enumerate(self.linears[:-1]):
+                z = lin(x)
+                if self.norms is not None:
+                    bn = self.norms[j]
+                    if collect is not None:
+                        collect.append((z.mean(0), z.var(0, unbiased=False)))
+                    mean, var = (collect[j] if collect is not None else stats[j]
+                                 if stats is not None else (bn.running_mean, bn.running_var))
+                    z = (z - mean) * torch.rsqrt(var + bn.eps) * bn.weight + bn.bias
+                x = torch.tanh(z)
+                if masks is not None:
+                    x = x * masks[j]
+            return self.linears[-1](x)
+
+        @torch.no_grad()
+        def _track(self, stats: list[tuple[torch.Tensor, torch.Tensor]], n: int) -> None:
+            # as torch's BatchNorm1d: unbiased running variance; momentum None = cumulative
+            for bn, (mean, var) in zip(self.norms, stats):
+                bn.num_batches_tracked += 1
+                m = 1.0 / float(bn.num_batches_tracked) if bn.momentum is None else bn.momentum
+                bn.running_mean.lerp_(mean, m)
+                bn.running_var.lerp_(var * (n / max(n - 1, 1)), m)
+
+    return RegularisedFNN
 
 
 def _make_callback(dde: Any, progress: Callable[[int], None] | None) -> Any:
@@ -127,7 +236,9 @@ def fit_pinn(
     Collocation points come from ``problem.deepxde_data`` (Hammersley, deterministic), so
     both arms of a comparison see identical points; the returned ``data_fingerprint`` hashes
     them. Adam for ``budget.adam_iterations`` steps, then L-BFGS for up to
-    ``budget.lbfgs_iterations``.
+    ``budget.lbfgs_iterations``. ``options`` may add dropout or batch norm
+    (:func:`regularised_fnn`); with dropout, L-BFGS sees a new mask at every evaluation
+    of the loss (a noisy objective for a method that assumes a deterministic one).
 
     Returns
     -------
@@ -147,6 +258,7 @@ def fit_pinn(
                         options=options)
         net.to(device)
         n_params = sum(p.numel() for p in net.parameters() if p.requires_grad)
+        initial_state = parameter_snapshot(net)
         m = dde.Model(data, net)
         callback = _make_callback(dde, progress)
         start = time.perf_counter()
@@ -162,6 +274,9 @@ def fit_pinn(
         train_time = time.perf_counter() - start
         if callback.diverged is not None:
             raise TrainingDiverged(callback.diverged)
+        if options is not None and options.batchnorm:  # eval mode: the final statistics
+            torch.optim.swa_utils.update_bn(
+                [torch.as_tensor(np.asarray(data.train_x), device=device)], net)
         points = problem.evaluation_points()
         pred = np.asarray(m.predict(points), dtype=np.float64)
     if not np.all(np.isfinite(pred)):
@@ -177,4 +292,6 @@ def fit_pinn(
         n_params=int(n_params),
         data_fingerprint=fingerprint,
         prediction=pred,
+        model=net,
+        initial_state=initial_state,
     )

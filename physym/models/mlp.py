@@ -31,6 +31,7 @@ from physym.io import derive_seed, fingerprint_arrays
 from physym.metrics import max_abs_error, relative_l2_points
 from physym.problem import Fit, RegressionBudget, TrainingDiverged
 from physym.options import ModelOptions, matched_extra_units
+from physym.symmetry import parameter_snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
     from physym.expansion import Expansion
@@ -69,11 +70,20 @@ class MLP(nn.Module):
     first_width : int, optional
         Width of the first hidden layer when it differs from ``width`` (the
         parameter-matched control).
+    dropout : float, optional
+        Dropout probability after every hidden activation (``nn.Dropout``; 0 = none).
+    batchnorm : bool, optional
+        ``nn.BatchNorm1d`` before every hidden activation. The training loss has no
+        input derivatives, so ordinary batch statistics are correct here; derivatives taken
+        after training (eval mode) use the running statistics.
+
+    Neither option changes the initial weights or, when off, the network.
     """
 
     def __init__(self, d_in: int, d_out: int, *, width: int, depth: int,
                  expansion: "Expansion", seed: int, dtype: torch.dtype = torch.float64,
-                 first_width: int | None = None) -> None:
+                 first_width: int | None = None, dropout: float = 0.0,
+                 batchnorm: bool = False) -> None:
         super().__init__()
         expansion.check_for("coordinate")
         self.expansion = expansion
@@ -84,6 +94,10 @@ class MLP(nn.Module):
         self.linears = nn.ModuleList(
             nn.Linear(a, b, dtype=dtype) for a, b in zip(sizes[:-1], sizes[1:])
         )
+        # only created when asked for, so that the default network is unchanged
+        self.norms = (nn.ModuleList(nn.BatchNorm1d(w, dtype=dtype) for w in sizes[1:-1])
+                      if batchnorm else None)
+        self.drop = nn.Dropout(dropout) if dropout > 0 else None
         self.reset_parameters(seed)
 
     def original_columns(self) -> torch.Tensor:
@@ -112,8 +126,9 @@ class MLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, d) -> (N, k)``; the constants are added here and carry no gradient."""
         h = self.expansion(x)
-        for lin in self.linears[:-1]:
-            h = torch.tanh(lin(h))
+        for j, lin in enumerate(self.linears[:-1]):
+            z = lin(h) if self.norms is None else self.norms[j](lin(h))
+            h = torch.tanh(z) if self.drop is None else self.drop(torch.tanh(z))
         return self.linears[-1](h)
 
 
@@ -123,10 +138,11 @@ def build_mlp(*, d_in: int, d_out: int, budget: RegressionBudget, expansion: "Ex
     """The float64 :class:`MLP` of ``budget``'s size on ``device``.
 
     ``options.match_params = m`` (baseline only) widens the first hidden layer by the
-    :func:`~physym.options.matched_extra_units` that match ``m`` constant inputs.
+    :func:`~physym.options.matched_extra_units` that match ``m`` constant inputs;
+    ``options.dropout`` and ``options.batchnorm`` add those layers (see :class:`MLP`).
     """
     options = options or ModelOptions()
-    options.require_only("match_params", model="mlp")
+    options.require_only("match_params", "dropout", "batchnorm", model="mlp")
     first = None
     if options.match_params:
         if not expansion.is_identity:
@@ -135,7 +151,8 @@ def build_mlp(*, d_in: int, d_out: int, budget: RegressionBudget, expansion: "Ex
         first = budget.width + matched_extra_units(n=options.match_params, fan_out=budget.width,
                                                    fan_in=d_in, next_fan_out=nxt)
     return MLP(d_in, d_out, width=budget.width, depth=budget.depth, expansion=expansion,
-               seed=seed, first_width=first).to(device)
+               seed=seed, first_width=first, dropout=options.dropout,
+               batchnorm=options.batchnorm).to(device)
 
 
 def train_mlp(
@@ -150,8 +167,10 @@ def train_mlp(
 
     Full-batch Adam for ``budget.adam_iterations`` steps at ``budget.lr``, then torch's
     L-BFGS (strong Wolfe line search) for at most ``budget.lbfgs_iterations`` iterations, in
-    chunks of 50 so that progress can be reported. Training is deterministic: there is no
-    sampling.
+    chunks of 50 so that progress can be reported. Without dropout training is
+    deterministic (there is no sampling); dropout masks come from torch's global generator.
+    The network is left in eval mode, batch-norm running statistics set to those of the
+    final network on ``x``; ``final_loss`` is evaluated so.
 
     Parameters
     ----------
@@ -173,6 +192,7 @@ def train_mlp(
         When the loss becomes NaN or infinite.
     """
     every = max(1, budget.adam_iterations // _ADAM_REPORTS)
+    net.train()
     opt = torch.optim.Adam(net.parameters(), lr=budget.lr)
     for step in range(1, budget.adam_iterations + 1):
         opt.zero_grad(set_to_none=True)
@@ -186,6 +206,8 @@ def train_mlp(
     iterations = budget.adam_iterations
     if budget.lbfgs_iterations > 0:
         iterations += _run_lbfgs(net, x, y, budget.lbfgs_iterations, progress)
+    torch.optim.swa_utils.update_bn([x], net)  # no-op without batch norm
+    net.eval()
     with torch.no_grad():
         final = float(torch.mean((net(x) - y) ** 2))
     if not math.isfinite(final):
@@ -247,6 +269,20 @@ def _single_thread(device: torch.device) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+@contextlib.contextmanager
+def _dropout_rng(net: MLP, seed: int, device: torch.device) -> Iterator[None]:
+    """Seed torch's generator from ``seed`` for the dropout masks, restoring it afterwards.
+
+    A no-op without dropout (the default network draws nothing while training).
+    """
+    if net.drop is None:
+        yield
+        return
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(layer_seed(seed, len(net.linears)))
+        yield
+
+
 def fit_regression(
     problem: "RegressionProblem",
     *,
@@ -272,7 +308,8 @@ def fit_regression(
     budget : RegressionBudget
         Network size and optimiser schedule.
     seed, data_seed : int
-        Initialisation seed, and the seed of the (noisy) training samples.
+        Initialisation (and dropout-mask) seed, and the seed of the (noisy) training
+        samples.
     device : torch.device or str
         Where to train (float64 throughout). On the CPU training uses one intra-op thread.
     progress : callable, optional
@@ -299,8 +336,9 @@ def fit_regression(
     net = build_mlp(d_in=x_np.shape[1], d_out=y_np.shape[1], budget=budget,
                     expansion=expansion, seed=seed, device=device, options=options)
     n_params = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    initial_state = parameter_snapshot(net)
     as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64, device=device)  # noqa: E731
-    with _single_thread(device):
+    with _single_thread(device), _dropout_rng(net, seed, device):
         start = time.perf_counter()
         final_loss, iterations = train_mlp(net, as_tensor(x_np), as_tensor(y_np),
                                            budget=budget, progress=progress)
@@ -324,4 +362,6 @@ def fit_regression(
         n_params=int(n_params),
         data_fingerprint=fingerprint,
         prediction=np.concatenate([pred, derived], axis=1),
+        model=net,
+        initial_state=initial_state,
     )
