@@ -80,7 +80,10 @@ class RunSpec:
     params : tuple of (str, str)
         Overrides of the problem's parameters, ``(("nu", "0.01"),)``.
     data_seed : int
-        Seed of the generated data set (shared by every arm and seed).
+        Seed of the generated data set of operator and regression tasks (shared by every
+        arm and seed). PINN tasks have no data set: their Hammersley collocation points are
+        deterministic, and the random boundary/initial points DeepXDE draws follow
+        ``seed`` — identical in both arms of a seed, which is what the pairing needs.
     data : str, optional
         PDEBench-layout HDF5 file to train and test on instead of generated data
         (operator tasks only).
