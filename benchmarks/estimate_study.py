@@ -1,7 +1,8 @@
 """Estimate how long a study preset takes on this machine, from short pilot runs.
 
 For every model configuration of the preset, the baseline (seed 0) is trained with the
-preset's budget shrunk to a few epochs / iterations, at two or three sizes, and the full
+preset's budget shrunk to a few epochs / iterations, once to warm up and then at two or
+three sizes, and the full
 run's time is extrapolated linearly in the work (``fixed + cost x steps``):
 
 * operators: 1 and 2 epochs on a pilot training set of ``2 x batch_size`` samples at the
@@ -60,6 +61,7 @@ def _operator_estimate(spec: RunSpec, budget, device) -> dict:
     generate(problem, n=n_pilot + bs, resolution=budget.resolution, seed=12345, device=device)
     per_sample_data = (time.perf_counter() - start) / (n_pilot + bs)
     pilot = dict(n_train=n_pilot, n_test=bs)
+    _timed(spec, device, epochs=1, **pilot)  # warm-up: imports, allocator, data cache
     t1 = _timed(spec, device, epochs=1, **pilot)
     t2 = _timed(spec, device, epochs=2, **pilot)
     per_sample_epoch = max(t2 - t1, 1e-9) / n_pilot
@@ -71,6 +73,7 @@ def _operator_estimate(spec: RunSpec, budget, device) -> dict:
 
 
 def _iterative_estimate(spec: RunSpec, budget, device, *, adam: int = 100, lbfgs: int = 50) -> dict:
+    _timed(spec, device, adam_iterations=10, lbfgs_iterations=0)  # warm-up (DeepXDE import)
     t1 = _timed(spec, device, adam_iterations=adam, lbfgs_iterations=0)
     t2 = _timed(spec, device, adam_iterations=2 * adam, lbfgs_iterations=0)
     per_adam = max(t2 - t1, 1e-9) / adam
