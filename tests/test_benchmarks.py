@@ -1,0 +1,120 @@
+"""The benchmark scripts run and write well-formed results (no timing assertions).
+
+The scripts live in ``benchmarks/`` (not in the package) and import their helpers as the
+top-level module ``_common``, which Python finds next to the script when it is run. These
+tests run the entry point as a subprocess, and load single modules by path, registering
+``_common`` in ``sys.modules`` for the duration of a test.
+"""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+
+
+def _load(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """Import ``benchmarks/NAME.py`` as module ``NAME`` for the duration of the test."""
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def common(monkeypatch):
+    return _load("_common", monkeypatch)
+
+
+def _strict_json(path: Path) -> dict:
+    def reject(constant):
+        raise ValueError(f"non-standard JSON constant {constant} in {path.name}")
+
+    return json.loads(path.read_text(), parse_constant=reject)
+
+
+def test_entry_point_quick_overhead_writes_json_and_markdown(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--only", "overhead", "--repeats", "1",
+         "--device", "cpu", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "overhead.json",
+                                                          "overhead.md"]
+    record = _strict_json(tmp_path / "overhead.json")
+    env = record["environment"]
+    for key in ("date", "cpu", "cpu_count", "device", "torch_threads", "loadavg", "loadavg_end",
+                "versions", "memory_method", "command", "wall_time_s"):
+        assert key in env, key
+    assert env["device"] == "cpu" and env["torch_threads"] == 1
+    assert env["versions"]["torch"] and env["versions"]["neuraloperator"]
+    models = {row["model"].split(" ")[0] for row in record["rows"]}
+    assert models == {"FNN", "MLP", "FNO", "TFNO", "UNO"}
+    layouts = {(row["model"], row["layout"]) for row in record["rows"]}
+    assert ("FNO", "interleave") in layouts and ("FNO", "channels") in layouts
+    for row in record["rows"]:
+        ratio = row["time_ratio"]
+        assert ratio["n"] == 1 and ratio["min"] <= ratio["median"] <= ratio["max"]
+        assert row["params_expanded"] >= row["params_baseline"] > 0
+        assert row["peak_bytes_baseline"] is None or row["peak_bytes_baseline"] > 0
+    assert len(record["table"]) == len(record["rows"]) + 1  # + the DeepONet row
+    assert all(len(cells) == len(record["headers"]) for cells in record["table"])
+
+    md = (tmp_path / "overhead.md").read_text()
+    lines = [line for line in md.splitlines() if line.startswith("|")]
+    assert len(lines) == 2 + len(record["table"])
+    assert len({line.count("|") for line in lines}) == 1  # every row has every column
+    assert "not available in physym" in md and "Reproduce: `python benchmarks/run.py" in md
+    assert md in (tmp_path / "README.md").read_text()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--only", "everything"], "--only must name some of"),
+    (["--repeats", "0"], "--repeats must be a positive integer"),
+    (["--device", "tpu"], "device must be auto, cpu, cuda or cuda:N"),
+])
+def test_entry_point_rejects_bad_options(args, message, tmp_path):
+    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), *args, "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and message in proc.stderr
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_ratio_stats_and_markdown(common):
+    stats = common.ratio_stats([2.0, 3.0, 4.0, 10.0], [2.0, 2.0, 2.0, 2.0])
+    assert stats["median"] == pytest.approx(1.75) and stats["min"] == 1.0 and stats["max"] == 5.0
+    assert stats["q1"] <= stats["median"] <= stats["q3"] and stats["n"] == 4
+    table = common.markdown_table(["a", "b"], [["1", "x|y"]])
+    assert table.splitlines() == ["| a | b |", "|---|---|", "| 1 | x\\|y |"]
+    assert common._json_safe({"x": float("nan"), "y": (1.0, float("inf"))}) == {
+        "x": None, "y": [1.0, None]}
+
+
+def test_interleaved_rotates_the_order(common):
+    calls = []
+    arms = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+    times = common.interleaved(arms, repeats=3, device=torch.device("cpu"), warmup=1)
+    assert calls == list("abc") + list("abc") + list("bca") + list("cab")
+    assert {k: len(v) for k, v in times.items()} == {"a": 3, "b": 3, "c": 3}
+
+
+def test_scaling_skips_cleanly_without_the_study_command(common, tmp_path, monkeypatch):
+    scaling = _load("bench_scaling", monkeypatch)
+    missing = (sys.executable, str(tmp_path / "no_such_script.py"))
+    assert not scaling.study_available(missing)
+    result = scaling.run(None, command=missing)  # no context needed to skip
+    assert all("skipped: physym study not available" in row[-1] for row in result.table)
+    env = common.environment(torch.device("cpu"))
+    env["loadavg_end"] = env["loadavg"]
+    json_path, md_path = common.write_result(result, env, tmp_path / "out")
+    assert _strict_json(json_path)["rows"][0]["skipped"] == "physym study not available"
+    assert "skipped: physym study not available" in md_path.read_text()
