@@ -37,7 +37,7 @@ def _save(fig, path: Path) -> Path:
 def plot_improvement(st: StudyStats, path: Path) -> Path:
     """Horizontal bars: the error ratio per configuration (log axis), bars = 95% interval."""
     rows = [c for c in st.configs if c.primary is not None and c.primary.n_pairs > 0]
-    fig = _figure(8.0, 1.2 + 0.38 * max(1, len(rows)))
+    fig = _figure(11.0, 1.4 + 0.38 * max(1, len(rows)))
     ax = fig.add_subplot()
     if rows:
         y = np.arange(len(rows))[::-1]
@@ -53,8 +53,8 @@ def plot_improvement(st: StudyStats, path: Path) -> Path:
         ax.set_yticks(y, [c.label for c in rows], fontsize=8)
     ax.set_xscale("log")
     ax.axvline(1.0, color="black", linewidth=0.8)
-    ax.set_xlabel("error ratio expanded / baseline, geometric mean over seeds with 95% CI "
-                  "(< 1 = better)", fontsize=8)
+    ax.set_xlabel("error ratio expanded / baseline (geometric mean over seeds, 95% CI; "
+                  "< 1 = better)", fontsize=9)
     h = st.headline
     frac = h["fraction_improved"]
     ax.set_title(f"{st.primary_label}: {h['improved']}/{h['counted']} improved"
