@@ -66,8 +66,9 @@ def execute_record(spec_dict: dict[str, Any], device: str, threads: int) -> dict
     return record
 
 
-def _init_worker(threads: int) -> None:
-    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+def _init_worker() -> None:
+    # Threads are limited per run in execute_record (torch and BLAS alike): an environment
+    # variable set here would come after numpy and torch were loaded, and do nothing.
     logging.basicConfig(level=logging.WARNING, force=True)
 
 
@@ -79,7 +80,7 @@ def _local(specs: Sequence[RunSpec], *, workers: int, device: str,
         return
     context = multiprocessing.get_context("spawn")
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                  initializer=_init_worker, initargs=(threads,))
+                                  initializer=_init_worker)
     try:
         futures = [pool.submit(execute_record, spec.to_dict(), device, threads) for spec in specs]
         for future in cf.as_completed(futures):

@@ -50,16 +50,18 @@ def test_smoke_study_writes_records_report_and_figures(local_study):
         assert (root / name).stat().st_size > 10_000
 
 
-def test_dask_local_gives_identical_records(local_study, tmp_path):
+@pytest.mark.parametrize("executor, label", [
+    (["--dask-local", "2"], "dask-local"), (["--workers", "2"], "local x2")])
+def test_other_executors_give_identical_records(local_study, tmp_path, executor, label):
     root, _ = local_study
     result = _run(["study", "--preset", "smoke", "--out", str(tmp_path), "--device", "cpu",
-                   "--dask-local", "2", "--threads", "1"])
+                   *executor, "--threads", "1"])
     assert result.exit_code == 0, result.output
     local, dask = _records(root), _records(tmp_path)
     assert local.keys() == dask.keys()
     for key in local:
         assert deterministic_part(local[key]) == deterministic_part(dask[key]), key
-    assert {r["provenance"]["executor"] for r in dask.values()} == {"dask-local"}
+    assert {r["provenance"]["executor"] for r in dask.values()} == {label}
 
 
 def test_rerun_skips_everything_and_report_rebuilds(local_study):
