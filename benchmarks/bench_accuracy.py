@@ -3,7 +3,7 @@
 For every operator problem, :func:`physym.runner.compare` trains the FNO baseline (n = 0)
 and the model with four constant channels of π (n = 4, ``channels``) for each seed, on the
 same generated data, with the chosen budget, and the held-out relative L2 errors are put
-next to the FNO paper's (DESIGN.md §7). The data sizes and resolution of the budget are
+next to the FNO paper's. The data sizes and resolution of the budget are
 part of the table: published numbers use 1000 training samples at the resolutions named.
 
 Results go to ``accuracy-<budget>.json``/``.md``. Measuring a subset of the problems
@@ -31,7 +31,7 @@ TITLE = "Accuracy of the FNO operator tasks against published numbers"
 PROBLEMS = ("burgers", "darcy", "navier_stokes")
 EXPANSION = Expansion(4, math.pi, "channels")
 
-#: FNO paper (Li et al., ICLR 2021), relative L2 on held-out data (DESIGN.md §7).
+#: FNO paper (Li et al., ICLR 2021), relative L2 on held-out data.
 PUBLISHED: dict[str, tuple[float, str]] = {
     "burgers": (0.0160, "FNO, ν = 0.1, s = 1024, 1000 train / 200 test"),
     "darcy": (0.0108, "FNO, s = 85, 1000 train / 100 test"),
@@ -103,12 +103,12 @@ def training_cost(ctx: Context, problem: str, budget: str, steps: int = 3) -> di
     """Training time of one run of ``budget``, extrapolated from ``steps`` timed steps.
 
     The budget's FNO takes ``steps`` Adam steps through
-    :func:`physym.training.train_operator` on random data of the budget's shapes (after one
+    :func:`physym.models.operator.train_operator` on random data of the budget's shapes (after one
     untimed step); the time per step is multiplied by the run's ``epochs × ⌈n_train /
     batch_size⌉`` steps. Data generation and evaluation are not included.
     """
-    from physym.models.neuralop import build_operator  # noqa: PLC0415
-    from physym.training import train_operator  # noqa: PLC0415
+    from physym.models.operator import build_operator  # noqa: PLC0415
+    from physym.models.operator import train_operator  # noqa: PLC0415
 
     prob = get_problem(problem).task("operator")()
     b = prob.budget(budget)

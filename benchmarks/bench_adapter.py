@@ -5,9 +5,9 @@ physym wraps, so the weights start equal) on the same tensors for one epoch per 
 with the same optimiser settings: Adam (``lr``, ``weight_decay`` of the budget), a cosine
 schedule, shuffled mini-batches and the mean per-sample relative L2 loss.
 
-* **physym** — :func:`physym.training.train_operator` on the
-  :class:`~physym.models.neuralop.ExpandedOperator` built by
-  :func:`~physym.models.neuralop.build_operator` with ``n = 0`` (the baseline arm of every
+* **physym** — :func:`physym.models.operator.train_operator` on the
+  :class:`~physym.models.operator.ExpandedOperator` built by
+  :func:`~physym.models.operator.build_operator` with ``n = 0`` (the baseline arm of every
   comparison): the wrapper, the per-batch finiteness check and ``loss.item()``.
 * **plain** — the loop a user would write around ``neuralop.models.FNO`` directly, with no
   wrapper, no finiteness check and one host synchronisation per epoch.
@@ -73,8 +73,8 @@ def plain_train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, *,
 
 
 def _setup(ctx: Context, problem_name: str) -> dict[str, Any]:
-    from physym.models.neuralop import build_operator  # noqa: PLC0415
-    from physym.training import train_operator  # noqa: PLC0415
+    from physym.models.operator import build_operator  # noqa: PLC0415
+    from physym.models.operator import train_operator  # noqa: PLC0415
 
     problem = get_problem(problem_name).task("operator")()
     budget = dataclasses.replace(problem.budget("smoke" if ctx.quick else "quick"), epochs=1)

@@ -12,9 +12,9 @@ budget):
 * FNN — DeepXDE PINN on Burgers (``physym.problems.burgers.BurgersPINN``), Adam steps
   through ``dde.Model.train`` (the residual needs first and second derivatives);
 * MLP — the float64 regression MLP on the QCD equation of state, Adam steps through
-  ``physym.models.mlp.train_mlp`` (full batch);
+  ``physym.models.regression.train_mlp`` (full batch);
 * FNO, TFNO, UNO — 1-D, Burgers operator sizes; FNO also 2-D at Darcy operator sizes; Adam
-  steps through ``physym.training.train_operator`` on random tensors of the data's shape
+  steps through ``physym.models.operator.train_operator`` on random tensors of the data's shape
   (the cost of a step does not depend on the values).
 """
 
@@ -68,7 +68,7 @@ def _n_params(net: torch.nn.Module) -> int:
 
 
 def _fnn_arm(ctx: Context, expansion: Expansion, steps: int) -> Arm:
-    from physym.models.deepxde import build_fnn, load_deepxde  # noqa: PLC0415
+    from physym.models.pinn import build_fnn, load_deepxde  # noqa: PLC0415
 
     dde = load_deepxde()
     problem = get_problem("burgers").task("pinn")()
@@ -90,7 +90,7 @@ def _fnn_arm(ctx: Context, expansion: Expansion, steps: int) -> Arm:
 
 
 def _mlp_arm(ctx: Context, expansion: Expansion, steps: int) -> Arm:
-    from physym.models.mlp import build_mlp, train_mlp  # noqa: PLC0415
+    from physym.models.regression import build_mlp, train_mlp  # noqa: PLC0415
 
     problem = get_problem("qcd_eos").task(None)()
     budget = problem.budget(_budget_name(ctx))
@@ -105,8 +105,8 @@ def _mlp_arm(ctx: Context, expansion: Expansion, steps: int) -> Arm:
 
 def _operator_arm(model: str, problem_name: str) -> Callable[[Context, Expansion, int], Arm]:
     def build(ctx: Context, expansion: Expansion, steps: int) -> Arm:
-        from physym.models.neuralop import build_operator  # noqa: PLC0415
-        from physym.training import train_operator  # noqa: PLC0415
+        from physym.models.operator import build_operator  # noqa: PLC0415
+        from physym.models.operator import train_operator  # noqa: PLC0415
 
         problem = get_problem(problem_name).task("operator")()
         budget = problem.budget(_budget_name(ctx))

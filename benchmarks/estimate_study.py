@@ -40,7 +40,7 @@ from rich.table import Table
 
 from physym.data import generate
 from physym.runner import RunSpec, prepare, resolve_device, run
-from physym.study import load_preset
+from physym.study.preset import load_preset
 
 console = Console()
 

@@ -103,7 +103,7 @@ def suites(*, operators: bool = True, smoke: bool = False) -> list[Suite]:
 def _spec(suite: Suite, cfg: Config, *, seed: int) -> Any:
     from physym.expansion import Expansion
     from physym.runner import RunSpec
-    from physym.symmetry import technique_options
+    from physym.measure import technique_options
 
     return RunSpec(suite.problem, suite.task, None, Expansion(cfg.n, cfg.fill, suite.layout),
                    seed, suite.budget, options=technique_options(cfg.technique))
@@ -112,7 +112,7 @@ def _spec(suite: Suite, cfg: Config, *, seed: int) -> Any:
 def run_config(suite: Suite, cfg: Config, *, device: str) -> dict[str, Any]:
     """Measure the metric and train to the end; one JSON-ready record."""
     from physym.runner import run
-    from physym.symmetry import measure
+    from physym.measure import measure
 
     start = time.perf_counter()
     ds = measure(_spec(suite, cfg, seed=0), replicas=suite.replicas, steps=suite.steps,

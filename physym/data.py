@@ -108,7 +108,7 @@ def write_pdebench(
     """
     import h5py  # noqa: PLC0415
 
-    from physym import __version__  # noqa: PLC0415
+    from physym._version import __version__  # noqa: PLC0415
 
     datasets = problem.to_pdebench(inputs, targets)
     grid = inputs.shape[2:]

@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from physym.expansion import Expansion
 
 __all__ = ["ModelOptions", "matched_extra_units"]
+
+_FIELDS = ("match_params", "dropout", "batchnorm")
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ class ModelOptions:
     def to_dict(self) -> dict[str, Any]:
         """Only the options that differ from the default (``{}`` for the default)."""
         default = ModelOptions()
-        return {k: getattr(self, k) for k in ("match_params", "dropout", "batchnorm")
+        return {k: getattr(self, k) for k in _FIELDS
                 if getattr(self, k) != getattr(default, k)}
 
     @classmethod
@@ -73,14 +78,28 @@ class ModelOptions:
             parts.append("batch norm")
         return ", ".join(parts) or "none"
 
-    def require_only(self, *supported: str, model: str) -> None:
-        """``ValueError`` when an option outside ``supported`` is set for ``model``."""
-        for name in ("match_params", "dropout", "batchnorm"):
+    def check_for(self, *, model: str, supported: tuple[str, ...],
+                  expansion: "Expansion") -> None:
+        """``ValueError`` unless ``model`` supports these options with ``expansion``.
+
+        Parameters
+        ----------
+        model : str
+            Model name, for the message.
+        supported : tuple of str
+            The option fields the model's adapter supports (:attr:`Adapter.options`).
+        expansion : Expansion
+            The run's expansion: the parameter-matched control is a baseline (``n = 0``).
+        """
+        for name in _FIELDS:
             if name not in supported and getattr(self, name) != getattr(ModelOptions(), name):
                 raise ValueError(
                     f"option {name} is not available for model {model}; "
                     f"it supports {', '.join(supported) or 'no options'}"
                 )
+        if self.match_params and not expansion.is_identity:
+            raise ValueError("the parameter-matched control (match_params) is a baseline: "
+                             f"it needs expansion n = 0, got n = {expansion.n}")
 
 
 def matched_extra_units(*, n: int, fan_out: int, fan_in: int, next_fan_out: int) -> int:

@@ -76,7 +76,7 @@ def _operator_figure(problem: "Problem", comparison: "Comparison", budget: Any) 
 
     import torch  # noqa: PLC0415
 
-    from physym.training import operator_dataset  # noqa: PLC0415
+    from physym.models.operator import operator_dataset  # noqa: PLC0415
 
     spec = comparison.baseline[0].spec
     _, _, x_test, y_test = operator_dataset(problem, budget, data_seed=spec.data_seed,

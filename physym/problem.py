@@ -10,10 +10,14 @@ A physics problem is written once, as a subclass of one of the kinds:
   trains the operator and scores it on held-out samples.
 * :class:`RegressionProblem` — a function learned from samples (torch MLP).
 
-Each kind implements ``fit(...)``, the one generic way to train and score a model of that
-kind, so the runner never special-cases a problem. A problem module groups its tasks in a
-module-level ``PROBLEM = ProblemFamily(...)``; a single problem class (for example in a
-user's own file) is a family of one task, named after its kind.
+A problem only *describes*: it never trains. Each kind has one adapter in
+:mod:`physym.models` (an :class:`Adapter`: the kind's ``fit``, its short measurement budget
+and the architecture options it supports), and the runner picks it by ``kind`` from one
+table, so no code outside the adapters special-cases a kind. A problem module groups its
+tasks in a module-level ``PROBLEM = ProblemFamily(...)``; a single problem class (for example
+in a user's own file) is a family of one task, named after its kind.
+
+This module is the bottom layer of physym: it imports nothing from physym but the budgets.
 """
 
 from __future__ import annotations
@@ -25,11 +29,10 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
+from physym.budgets import OperatorBudget, PINNBudget, RegressionBudget
+
 if TYPE_CHECKING:  # pragma: no cover
     import torch
-
-    from physym.expansion import Expansion
-    from physym.options import ModelOptions
 
 __all__ = [
     "Problem",
@@ -38,18 +41,11 @@ __all__ = [
     "RegressionProblem",
     "ProblemFamily",
     "Fit",
-    "PINNBudget",
-    "OperatorBudget",
-    "RegressionBudget",
-    "BUDGET_NAMES",
+    "Adapter",
     "TrainingDiverged",
-    "parse_params",
-    "replace_fields",
 ]
 
-#: Budget names in increasing cost.
-BUDGET_NAMES: tuple[str, ...] = ("smoke", "quick", "standard", "paper")
-
+#: Called with a number of finished steps (iterations, epochs) while a model trains.
 ProgressFn = Callable[[int], None]
 
 
@@ -57,121 +53,9 @@ class TrainingDiverged(RuntimeError):
     """Raised when the loss becomes NaN or infinite; the run is recorded as failed."""
 
 
-@dataclass(frozen=True)
-class PINNBudget:
-    """Training budget of a PINN (DeepXDE ``FNN`` trained by Adam, then L-BFGS).
-
-    Attributes
-    ----------
-    num_domain, num_boundary, num_initial : int
-        Collocation points (Hammersley sequence, identical in both arms).
-    width, depth : int
-        Hidden width and number of hidden layers of the tanh FNN.
-    adam_iterations : int
-        Adam steps at learning rate ``lr``.
-    lbfgs_iterations : int
-        Maximum L-BFGS iterations after Adam (0 disables it).
-    seeds : int
-        Default number of seeds of ``physym solve``.
-    """
-
-    num_domain: int
-    num_boundary: int
-    num_initial: int
-    width: int
-    depth: int
-    adam_iterations: int
-    lbfgs_iterations: int
-    lr: float = 1e-3
-    seeds: int = 3
-
-    @property
-    def total_steps(self) -> int:
-        return self.adam_iterations + self.lbfgs_iterations
-
-
-@dataclass(frozen=True)
-class OperatorBudget:
-    """Training budget of a grid operator (FNO, TFNO, UNO).
-
-    Attributes
-    ----------
-    n_train, n_test : int
-        Training and held-out samples of the cached data set.
-    resolution : int
-        Grid points per spatial axis the operator sees.
-    epochs, batch_size, lr : int, int, float
-        Adam with a cosine learning-rate schedule and relative-L2 loss.
-    modes, width, n_layers : int
-        Fourier modes per axis, hidden channels and number of operator layers.
-    seeds : int
-        Default number of seeds of ``physym solve``.
-    """
-
-    n_train: int
-    n_test: int
-    resolution: int
-    epochs: int
-    batch_size: int
-    modes: int
-    width: int
-    n_layers: int = 4
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    seeds: int = 3
-
-    @property
-    def total_steps(self) -> int:
-        return self.epochs
-
-
-@dataclass(frozen=True)
-class RegressionBudget:
-    """Training budget of a regression MLP (torch; full-batch Adam, then L-BFGS).
-
-    Attributes
-    ----------
-    width, depth : int
-        Hidden width and number of hidden layers.
-    adam_iterations : int
-        Full-batch Adam steps at learning rate ``lr``.
-    lbfgs_iterations : int
-        Maximum L-BFGS iterations after Adam (0 disables it; it may stop earlier when
-        converged).
-    lr : float
-        Adam learning rate.
-    activation : {"tanh"}
-        Hidden activation (smooth, so that derivatives of the network exist).
-    seeds : int
-        Default number of seeds of ``physym solve``.
-    """
-
-    width: int
-    depth: int
-    adam_iterations: int
-    lbfgs_iterations: int = 0
-    lr: float = 1e-3
-    activation: str = "tanh"
-    seeds: int = 3
-
-    def __post_init__(self) -> None:
-        for name in ("width", "depth"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
-        for name in ("adam_iterations", "lbfgs_iterations"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if self.activation != "tanh":
-            raise ValueError(f"activation must be tanh, got {self.activation!r}")
-
-    @property
-    def total_steps(self) -> int:
-        return self.adam_iterations + self.lbfgs_iterations
-
-
 @dataclass
 class Fit:
-    """What ``Problem.fit`` returns for one trained model.
+    """What an adapter's ``fit`` returns for one trained model.
 
     Attributes
     ----------
@@ -199,6 +83,36 @@ class Fit:
     prediction: np.ndarray | None = None
     model: Any = field(default=None, repr=False, compare=False)
     initial_state: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """What a problem kind's adapter provides to the runner and the measurement driver.
+
+    One instance per kind lives in its module of :mod:`physym.models`; the runner's table
+    maps ``Problem.kind`` to it.
+
+    Attributes
+    ----------
+    kind : str
+        The problem kind it trains (``"pinn"``, ``"operator"``, ``"regression"``).
+    fit : callable
+        ``fit(problem, *, model, expansion, budget, seed, data_seed, device, progress=None,
+        data_file=None, options=None, **extra) -> Fit``: build, train and score one model.
+        Both arms of a comparison call it with identical arguments but ``expansion``.
+    measurement : callable
+        ``measurement(budget, *, steps, fraction, data_seed) -> (budget, extra)``: the
+        budget of a short replica measurement (``steps`` full-batch Adam steps on a
+        ``fraction`` of the training data, the same data for every replica) and the extra
+        keywords ``fit`` needs for it.
+    options : tuple of str
+        The :class:`~physym.options.ModelOptions` fields its models support.
+    """
+
+    kind: str
+    fit: Callable[..., Fit]
+    measurement: Callable[..., tuple[Any, dict[str, Any]]]
+    options: tuple[str, ...] = ()
 
 
 class Problem(abc.ABC):
@@ -242,27 +156,6 @@ class Problem(abc.ABC):
     def describe(self) -> dict[str, Any]:
         """Parameters as a plain dict (for result files)."""
         return dataclasses.asdict(self.params)
-
-    @abc.abstractmethod
-    def fit(
-        self,
-        *,
-        model: str,
-        expansion: "Expansion",
-        budget: Any,
-        seed: int,
-        data_seed: int,
-        device: "torch.device",
-        progress: ProgressFn | None = None,
-        data_file: str | None = None,
-        options: "ModelOptions | None" = None,
-    ) -> Fit:
-        """Train one model of this kind with ``expansion`` and score it on held-out data.
-
-        ``data_file`` (operator tasks only) replaces the generated data set by a
-        PDEBench-layout HDF5 file; ``options`` (:class:`~physym.options.ModelOptions`)
-        are architecture options such as the parameter-matched control.
-        """
 
 
 class PINNProblem(Problem):
@@ -313,14 +206,6 @@ class PINNProblem(Problem):
         mesh = np.meshgrid(*axes, indexing="ij")
         return np.stack([m.ravel() for m in mesh], axis=-1)
 
-    def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None,
-            data_file=None, options=None) -> Fit:
-        from physym.models.deepxde import fit_pinn
-
-        return fit_pinn(
-            self, model=model, expansion=expansion, budget=budget, seed=seed,
-            device=device, progress=progress, options=options,
-        )
 
 
 class OperatorProblem(Problem):
@@ -396,15 +281,6 @@ class OperatorProblem(Problem):
         return {"class": type(self).__qualname__, "params": self.describe(), "n": n,
                 "resolution": resolution, "seed": seed}
 
-    def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None,
-            data_file=None, options=None) -> Fit:
-        from physym.training import fit_operator
-
-        return fit_operator(
-            self, model=model, expansion=expansion, budget=budget, seed=seed,
-            data_seed=data_seed, device=device, progress=progress, data_file=data_file,
-            options=options,
-        )
 
 
 class RegressionProblem(Problem):
@@ -417,7 +293,7 @@ class RegressionProblem(Problem):
     ``derived_names`` and implementing :meth:`derived` and :meth:`exact_derived`; each is
     reported as the relative L2 error ``Fit.metrics[name]``.
 
-    The MLP (:mod:`physym.models.mlp`) is a tanh network with Glorot-normal weights whose
+    The MLP (:mod:`physym.models.regression`) is a tanh network with Glorot-normal weights whose
     first layer takes ``d + n`` inputs; it is trained in float64 on the mean squared error
     over all training samples (full batch): Adam, then optionally L-BFGS.
     """
@@ -471,17 +347,6 @@ class RegressionProblem(Problem):
         """Exact values of ``derived_names`` at ``x`` ``(M, d)``: ``(M, len(derived_names))``."""
         return np.zeros((np.asarray(x).shape[0], 0))
 
-    def fit(self, *, model, expansion, budget, seed, data_seed, device, progress=None,
-            data_file=None, options=None) -> Fit:
-        if data_file is not None:
-            raise ValueError("a data file can only be given for operator tasks, "
-                             f"not for the regression task {type(self).__name__}")
-        from physym.models.mlp import fit_regression
-
-        return fit_regression(
-            self, model=model, expansion=expansion, budget=budget, seed=seed,
-            data_seed=data_seed, device=device, progress=progress, options=options,
-        )
 
 
 @dataclass(frozen=True)
@@ -527,53 +392,3 @@ class ProblemFamily:
         """Wrap one problem class as a family whose only task is named after its kind."""
         return cls(name or problem.__name__, {problem.kind: problem}, problem.kind,
                    problem.summary())
-
-
-def parse_params(params_cls: type, overrides: Mapping[str, str]) -> Any:
-    """Build a ``Params`` dataclass from ``KEY=VALUE`` strings, coercing to field types.
-
-    Raises
-    ------
-    ValueError
-        For an unknown key or a value that cannot be converted; the message lists the
-        allowed keys.
-    """
-    return replace_fields(params_cls(), overrides, what="parameter")
-
-
-def replace_fields(instance: Any, overrides: Mapping[str, str], *, what: str = "field") -> Any:
-    """A copy of the dataclass ``instance`` with ``KEY=VALUE`` strings coerced to its types.
-
-    Used for problem parameters and for a study's budget overrides (``epochs=20``).
-
-    Raises
-    ------
-    ValueError
-        For an unknown key or a value that cannot be converted to the field's type.
-    """
-    cls = type(instance)
-    fields = [f.name for f in dataclasses.fields(cls)]
-    values: dict[str, Any] = {}
-    for key, raw in overrides.items():
-        if key not in fields:
-            raise ValueError(
-                f"unknown {what} {key!r} for {cls.__qualname__}; "
-                f"allowed: {', '.join(fields) or 'none'}"
-            )
-        default, raw = getattr(instance, key), str(raw)
-        try:
-            if isinstance(default, bool):
-                if raw.lower() not in ("true", "false", "1", "0"):
-                    raise ValueError
-                values[key] = raw.lower() in ("true", "1")
-            elif isinstance(default, int):
-                values[key] = int(raw)
-            elif isinstance(default, float):
-                values[key] = float(raw)
-            else:
-                values[key] = type(default)(raw) if default is not None else raw
-        except ValueError:
-            raise ValueError(
-                f"{what} {key}={raw!r} is not a valid {type(default).__name__}"
-            ) from None
-    return dataclasses.replace(instance, **values)

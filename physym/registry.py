@@ -29,7 +29,8 @@ from typing import Any
 
 from physym.problem import Problem, ProblemFamily
 
-__all__ = ["BUILTINS", "ENTRY_POINT_GROUP", "get_problem", "available", "UnknownProblem"]
+__all__ = ["BUILTINS", "ENTRY_POINT_GROUP", "get_problem", "available", "reference",
+           "UnknownProblem"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,10 @@ BUILTINS: dict[str, str] = {
     "navier_stokes": "physym.problems.navier_stokes:PROBLEM",
     "qcd_eos": "physym.problems.qcd_eos:PROBLEM",
 }
+
+
+#: Modules loaded from a file by ``path/to/file.py:Name`` -> that file (for :func:`reference`).
+_FILE_MODULES: dict[str, Path] = {}
 
 
 class UnknownProblem(ValueError):
@@ -77,6 +82,7 @@ def _load_file(path: Path, attr: str, spec: str) -> ProblemFamily:
         except Exception:
             del sys.modules[module_name]
             raise
+        _FILE_MODULES[module_name] = path
     if not hasattr(module, attr):
         raise UnknownProblem(f"{str(path)!r} defines no {attr!r}")
     return _as_family(getattr(module, attr), attr)
@@ -132,3 +138,38 @@ def get_problem(name: str) -> ProblemFamily:
         f"unknown problem {name!r}; available: {', '.join(available())} "
         f"(or path/to/file.py:ClassName)"
     )
+
+
+def reference(obj: Any) -> str:
+    """The name :func:`get_problem` resolves back to ``obj``: a problem class or family.
+
+    A built-in or entry-point family gives its registry name; an object defined in a module
+    gives ``package.module:Name`` (``path/to/file.py:Name`` for a module loaded from a file).
+
+    Raises
+    ------
+    UnknownProblem
+        For anything else, or an object no module holds under a name.
+    """
+    if isinstance(obj, str):
+        return obj
+    if isinstance(obj, ProblemFamily):
+        for name in BUILTINS:
+            if _load_target(BUILTINS[name], name) is obj:
+                return name
+        holder = next((m for m in list(sys.modules.values()) if m is not None and any(
+            v is obj for v in vars(m).values())), None)
+        if holder is None:
+            raise UnknownProblem(f"problem family {obj.name!r} is not held by any module; "
+                                 "pass its name or define it at module level")
+        attr = next(k for k, v in vars(holder).items() if v is obj)
+        module_name = holder.__name__
+    elif inspect.isclass(obj) and issubclass(obj, Problem):
+        _as_family(obj, obj.__qualname__)  # refuses abstract classes with a clear message
+        module_name, attr = obj.__module__, obj.__qualname__
+    else:
+        raise UnknownProblem(f"a problem must be a name, a Problem subclass or a ProblemFamily, "
+                             f"got {type(obj).__name__}")
+    if module_name in _FILE_MODULES:
+        return f"{_FILE_MODULES[module_name]}:{attr}"
+    return f"{module_name}:{attr}"

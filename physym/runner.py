@@ -3,6 +3,10 @@
 A run is a pure function of its :class:`RunSpec` (on a given device): the problem builds its
 own data deterministically from ``data_seed`` and the model is initialised from ``seed``.
 The two arms of a comparison share every field of the spec except ``expansion.n``.
+
+The runner trains nothing itself: :data:`ADAPTERS` maps each problem kind to its adapter
+(:class:`~physym.problem.Adapter`) in :mod:`physym.models`, and every run, measurement and
+study goes through that one table.
 """
 
 from __future__ import annotations
@@ -21,11 +25,20 @@ import torch
 
 from physym.expansion import Expansion
 from physym.io import DataFileError
+from physym.models import operator as _operator
+from physym.models import pinn as _pinn
+from physym.models import regression as _regression
 from physym.options import ModelOptions
-from physym.problem import Problem, TrainingDiverged, parse_params, replace_fields
-from physym.registry import get_problem
+from physym.problem import Adapter, Problem, ProblemFamily, TrainingDiverged
+from physym.registry import get_problem, reference
 
-__all__ = ["RunSpec", "RunResult", "Comparison", "run", "compare", "resolve_device", "prepare"]
+__all__ = ["ADAPTERS", "RunSpec", "RunResult", "Comparison", "run", "compare", "resolve_device",
+           "prepare", "adapter_for", "parse_params", "replace_fields"]
+
+#: Problem kind -> its adapter: the one place that knows which code trains which kind.
+ADAPTERS: Mapping[str, Adapter] = {
+    a.kind: a for a in (_pinn.ADAPTER, _operator.ADAPTER, _regression.ADAPTER)
+}
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +78,10 @@ class RunSpec:
 
     Parameters
     ----------
-    problem : str
-        Registry name or ``path/to/file.py:Class``.
+    problem : str, Problem subclass or ProblemFamily
+        Registry name, ``path/to/file.py:Class`` or ``package.module:Name``; a class or
+        family object is stored as such a reference (:func:`physym.registry.reference`),
+        so that the spec stays serialisable.
     task : str, optional
         Task of the problem (its default when ``None``).
     model : str, optional
@@ -106,6 +121,10 @@ class RunSpec:
     data: str | None = None
     options: ModelOptions = field(default_factory=ModelOptions)
     budget_overrides: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.problem, str):
+            object.__setattr__(self, "problem", reference(self.problem))
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -160,6 +179,64 @@ class RunResult:
         }
 
 
+def adapter_for(problem: Problem | type[Problem]) -> Adapter:
+    """The adapter that trains problems of ``problem``'s kind (``ValueError`` if none)."""
+    kind = getattr(problem, "kind", None)
+    if kind not in ADAPTERS:
+        raise ValueError(f"no adapter for problem kind {kind!r}; known: {', '.join(ADAPTERS)}")
+    return ADAPTERS[kind]
+
+
+def parse_params(params_cls: type, overrides: Mapping[str, str]) -> Any:
+    """Build a ``Params`` dataclass from ``KEY=VALUE`` strings, coercing to field types.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key or a value that cannot be converted; the message lists the
+        allowed keys.
+    """
+    return replace_fields(params_cls(), overrides, what="parameter")
+
+
+def replace_fields(instance: Any, overrides: Mapping[str, str], *, what: str = "field") -> Any:
+    """A copy of the dataclass ``instance`` with ``KEY=VALUE`` strings coerced to its types.
+
+    Used for problem parameters and for a study's budget overrides (``epochs=20``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown key or a value that cannot be converted to the field's type.
+    """
+    cls = type(instance)
+    fields = [f.name for f in dataclasses.fields(cls)]
+    values: dict[str, Any] = {}
+    for key, raw in overrides.items():
+        if key not in fields:
+            raise ValueError(
+                f"unknown {what} {key!r} for {cls.__qualname__}; "
+                f"allowed: {', '.join(fields) or 'none'}"
+            )
+        default, raw = getattr(instance, key), str(raw)
+        try:
+            if isinstance(default, bool):
+                if raw.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError
+                values[key] = raw.lower() in ("true", "1")
+            elif isinstance(default, int):
+                values[key] = int(raw)
+            elif isinstance(default, float):
+                values[key] = float(raw)
+            else:
+                values[key] = type(default)(raw) if default is not None else raw
+        except ValueError:
+            raise ValueError(
+                f"{what} {key}={raw!r} is not a valid {type(default).__name__}"
+            ) from None
+    return dataclasses.replace(instance, **values)
+
+
 def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
     """Resolve a spec to ``(problem instance, model name, budget)`` and validate it.
 
@@ -180,9 +257,8 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
             f"task {cls.kind}, got {model!r}"
         )
     spec.expansion.check_for(spec.expansion.kind, allowed=cls.layouts)
-    if spec.options.match_params and not spec.expansion.is_identity:
-        raise ValueError("the parameter-matched control (match_params) is a baseline: "
-                         f"it needs expansion n = 0, got n = {spec.expansion.n}")
+    spec.options.check_for(model=model, supported=adapter_for(problem).options,
+                           expansion=spec.expansion)
     budget = problem.budget(spec.budget)
     if spec.budget_overrides:
         budget = replace_fields(budget, dict(spec.budget_overrides), what="budget field")
@@ -213,8 +289,8 @@ def run(
             progress(k)
 
     try:
-        fit = problem.fit(
-            model=model, expansion=spec.expansion, budget=budget, seed=spec.seed,
+        fit = adapter_for(problem).fit(
+            problem, model=model, expansion=spec.expansion, budget=budget, seed=spec.seed,
             data_seed=spec.data_seed, device=dev, progress=tick, data_file=spec.data,
             options=spec.options,
         )
@@ -282,7 +358,7 @@ class Comparison:
 
 
 def compare(
-    problem: str,
+    problem: str | type[Problem] | ProblemFamily,
     *,
     expansion: Expansion,
     task: str | None = None,
@@ -299,9 +375,12 @@ def compare(
     """Train the baseline (``n = 0``) and the expanded model for each seed ``0..seeds-1``.
 
     Both arms use the same problem, data, budget, optimiser schedule and seeds; only the
-    input width differs. ``seeds`` defaults to the budget's own number. ``progress`` receives
+    input width differs. ``problem`` is a name (as in :class:`RunSpec`), a problem class or
+    a :class:`~physym.problem.ProblemFamily`. ``seeds`` defaults to the budget's own number. ``progress`` receives
     step counts; ``on_run`` is called with each spec before it runs.
     """
+    if not isinstance(problem, str):
+        problem = reference(problem)
     task = task or get_problem(problem).default_task
     base_spec = RunSpec(problem, task, model, expansion.baseline(), 0, budget,
                         tuple(sorted((params or {}).items())), data_seed, data)
@@ -319,7 +398,3 @@ def compare(
             arm_list.append(run(spec, device=device, progress=progress))
     return Comparison(baseline, expanded)
 
-
-def total_steps(spec: RunSpec) -> int:
-    """Progress units (iterations or epochs) one run of ``spec`` reports."""
-    return int(prepare(spec)[2].total_steps)

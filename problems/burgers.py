@@ -25,13 +25,8 @@ import numpy as np
 import scipy.special
 import torch
 
-from physym.problem import (
-    OperatorBudget,
-    OperatorProblem,
-    PINNBudget,
-    PINNProblem,
-    ProblemFamily,
-)
+from physym.budgets import OperatorBudget, PINNBudget
+from physym.problem import OperatorProblem, PINNProblem, ProblemFamily
 
 from ._grf import sample_periodic_grf_1d
 from ._spectral import ETDRK4, dealias_mask, wavenumbers

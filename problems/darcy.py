@@ -24,8 +24,8 @@ import scipy.sparse
 import scipy.sparse.linalg
 import torch
 
-from physym.problem import (OperatorBudget, OperatorProblem, PINNBudget, PINNProblem,
-                            ProblemFamily)
+from physym.budgets import OperatorBudget, PINNBudget
+from physym.problem import OperatorProblem, PINNProblem, ProblemFamily
 
 __all__ = ["sample_neumann_grf_2d", "cell_centres", "darcy_matrix", "solve_darcy",
            "manufactured_solution", "DarcyOperator", "DarcyOperatorParams", "DarcyPINN",

@@ -20,7 +20,8 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from physym.problem import OperatorBudget, OperatorProblem, PINNBudget, PINNProblem, ProblemFamily
+from physym.budgets import OperatorBudget, PINNBudget
+from physym.problem import OperatorProblem, PINNProblem, ProblemFamily
 
 from ._grf import sample_periodic_grf_2d
 from ._spectral import dealias_mask, wavenumbers

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 import torch
 
-from physym.problem import ProblemFamily, RegressionBudget, RegressionProblem
+from physym.budgets import RegressionBudget
+from physym.problem import ProblemFamily, RegressionProblem
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from physym.runner import Comparison
 
 __all__ = [
     "HOTQCD_TC", "P_IDEAL", "hotqcd_eos", "hotqcd_pressure", "wb_trace_anomaly",
@@ -275,8 +275,10 @@ class QCDEoS(RegressionProblem):
         return np.stack([thermo[name] for name in DERIVED], axis=1)
 
     # ------------------------------------------------------------------ figure
-    def plot_comparison(self, comparison: "Comparison", budget: Any) -> "Figure":
+    def plot_comparison(self, comparison: Any, budget: Any) -> "Figure":
         """p/T^4, I/T^4 and c_s^2 against T: truth, both arms (first seed), the data.
+
+        ``comparison`` is a :class:`physym.runner.Comparison` (the runner calls this hook).
 
         The bottom row shows each arm's deviation from the truth (and, for p/T^4, that of the
         noisy training data).

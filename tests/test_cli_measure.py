@@ -52,7 +52,7 @@ BAD = [
     (["--technique", "weightnorm"], "--technique must be one of none, dropout, batchnorm"),
     (["--dropout", "0.2"], "--dropout applies to --technique dropout, not none"),
     (["--technique", "dropout", "--dropout", "1"], "--dropout must be a probability in (0, 1)"),
-    (["--task", "operator", "--technique", "batchnorm"], "applies to coordinate networks"),
+    (["--task", "operator", "--technique", "batchnorm"], "batchnorm is not available for model fno"),
     (["--task", "operator", "--layout", "append"], "layout 'append' cannot be used"),
     (["--budget", "huge"], "budget must be one of"),
     (["--expand", "-1"], "expand must be a non-negative integer"),

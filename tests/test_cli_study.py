@@ -10,7 +10,7 @@ import xarray as xr
 from typer.testing import CliRunner
 
 from physym.cli import app
-from physym.store import deterministic_part
+from physym.study.store import deterministic_part
 
 runner = CliRunner()
 
@@ -126,3 +126,19 @@ def test_malformed_preset_file_and_empty_report_dir(tmp_path):
     assert result.exit_code == 2 and "holds no study records" in result.output
     result = _run(["report", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_records_are_unchanged_by_refactoring(local_study):
+    """The smoke preset's keys, errors, parameter counts and data fingerprints are those
+    captured before the layout refactor (tests/fixtures/smoke_records.json, this CPU, one
+    thread): moving code must not move a single number."""
+    root, _ = local_study
+    fixture = json.loads((Path(__file__).parent / "fixtures" / "smoke_records.json").read_text())
+    records = _records(root)
+    assert sorted(records) == sorted(fixture)
+    for key, want in fixture.items():
+        got = records[key]
+        assert got["spec"] == want["spec"], key
+        assert (got["status"], got["n_params"], got["data_fingerprint"]) == \
+            (want["status"], want["n_params"], want["data_fingerprint"]), key
+        assert got["error"] == want["error"], f"{key}: {got['error']!r} != {want['error']!r}"

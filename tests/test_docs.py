@@ -20,11 +20,11 @@ COMMANDS = [line.strip() for block in re.findall(r"```bash\n(.*?)```", DOC, flag
 
 
 def test_doc_embeds_the_example_file_verbatim():
-    assert BLOCKS[0] == (ROOT / "examples" / "heat1d.py").read_text()
+    assert BLOCKS[0] == (ROOT / "physym" / "examples" / "heat1d.py").read_text()
 
 
 def test_heat_exact_solution_satisfies_the_pde():
-    heat = get_problem(f"{ROOT}/examples/heat1d.py:Heat1D").task(None)(None)
+    heat = get_problem("physym.examples.heat1d:Heat1D").task(None)(None)
     x, t = np.meshgrid(np.linspace(0.05, 0.95, 19), np.linspace(0.05, 0.95, 19))
     p = np.stack([x.ravel(), t.ravel()], 1)
     h = 1e-4
@@ -48,7 +48,7 @@ def test_doc_command_runs_from_the_repository(tmp_path):
 
 
 def test_bad_parameter_of_a_user_problem_is_a_usage_error():
-    result = CliRunner().invoke(app, ["solve", f"{ROOT}/examples/heat1d.py:Heat1D",
+    result = CliRunner().invoke(app, ["solve", "physym.examples.heat1d:Heat1D",
                                       "--param", "kappa=-1"])
     assert result.exit_code == 2 and "kappa must be a positive" in result.stderr
 

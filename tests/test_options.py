@@ -46,8 +46,8 @@ def _count(net: torch.nn.Module) -> int:
 
 @pytest.mark.parametrize("name", ["fno", "tfno", "uno"])
 def test_operator_match_is_closer_than_the_baseline(name):
-    from physym.models.neuralop import build_operator
-    from physym.problem import OperatorBudget
+    from physym.models.operator import build_operator
+    from physym.budgets import OperatorBudget
 
     budget = OperatorBudget(n_train=4, n_test=2, resolution=16, epochs=1, batch_size=2,
                             modes=4, width=8, n_layers=2)
@@ -61,8 +61,8 @@ def test_operator_match_is_closer_than_the_baseline(name):
 
 
 def test_coordinate_nets_match():
-    from physym.models.mlp import build_mlp
-    from physym.problem import RegressionBudget
+    from physym.models.regression import build_mlp
+    from physym.budgets import RegressionBudget
 
     budget = RegressionBudget(width=20, depth=3, adam_iterations=1)
     base = _count(build_mlp(d_in=1, d_out=1, budget=budget, expansion=Expansion(0), seed=0))

@@ -4,7 +4,8 @@ from importlib.metadata import EntryPoint
 import pytest
 
 from physym import registry
-from physym.problem import ProblemFamily, parse_params
+from physym.problem import ProblemFamily
+from physym.runner import parse_params
 from physym.registry import UnknownProblem, available, get_problem
 
 USER_FILE = textwrap.dedent(

@@ -84,9 +84,9 @@ def test_comparison_refuses_different_data():
 
 
 def test_diverging_training_is_recorded_as_failed(monkeypatch):
-    import physym.training as training
+    import physym.models.operator as operator
 
-    monkeypatch.setattr(training, "relative_l2", lambda p, t: (p - t).sum() * float("nan"))
+    monkeypatch.setattr(operator, "relative_l2", lambda p, t: (p - t).sum() * float("nan"))
     steps = []
     spec = RunSpec("burgers", task="operator", budget="smoke", expansion=Expansion(1, layout="channels"))
     result = run(spec, device="cpu", progress=steps.append)
@@ -97,7 +97,7 @@ def test_diverging_training_is_recorded_as_failed(monkeypatch):
 
 def test_training_actually_learns(monkeypatch):
     """Small but real budgets: the error drops far below that of an untrained network (~1)."""
-    from physym.problem import OperatorBudget, PINNBudget
+    from physym.budgets import OperatorBudget, PINNBudget
     from physym.problems.burgers import BurgersOperator, BurgersPINN
 
     monkeypatch.setattr(BurgersOperator, "budgets", {"test": OperatorBudget(
@@ -111,3 +111,23 @@ def test_training_actually_learns(monkeypatch):
     pinn = run(RunSpec("burgers", task="pinn", budget="test", expansion=Expansion(2)), device="cpu")
     assert pinn.status == "ok" and pinn.error < 0.5, pinn
     assert pinn.metrics["iterations"] > 1000  # L-BFGS ran after Adam
+
+
+def test_specs_and_compare_accept_problem_classes_and_families(tmp_path):
+    from physym.examples.heat1d import Heat1D
+    from physym.problems.burgers import PROBLEM, BurgersPINN
+    from physym.registry import get_problem
+
+    assert RunSpec(PROBLEM).problem == "burgers"
+    assert RunSpec(BurgersPINN).problem == "physym.problems.burgers:BurgersPINN"
+    assert RunSpec(Heat1D).key() == RunSpec("physym.examples.heat1d:Heat1D").key()
+    path = tmp_path / "mine.py"
+    path.write_text("from physym.examples.heat1d import HeatParams, Heat1D\n\n"
+                    "class Mine(Heat1D):\n    '''My heat problem.'''\n")
+    mine = get_problem(f"{path}:Mine").task()
+    assert RunSpec(mine).problem == f"{path}:Mine"  # a file's class refers to its file
+    with pytest.raises(ValueError, match="must be a name, a Problem subclass"):
+        RunSpec(42)
+    cmp = compare(Heat1D, expansion=Expansion(1), seeds=1, budget="smoke", device="cpu")
+    assert [r.status for r in cmp.baseline + cmp.expanded] == ["ok", "ok"]
+    assert cmp.expanded[0].spec.problem == "physym.examples.heat1d:Heat1D"

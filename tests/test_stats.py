@@ -10,7 +10,7 @@ import pytest
 from physym.expansion import Expansion
 from physym.options import ModelOptions
 from physym.runner import RunResult, RunSpec
-from physym.stats import analyse, compare_arms, wilson
+from physym.study.stats import analyse, compare_arms, wilson
 
 
 def _record(problem: str, model: str, n: int, seed: int, error: float, *, fill: float = math.pi,

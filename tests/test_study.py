@@ -11,9 +11,9 @@ import pytest
 from physym.expansion import Expansion
 from physym.options import ModelOptions
 from physym.runner import RunResult, RunSpec
-from physym.store import RecordStore
-from physym.study import PresetError, load_preset, parse_preset
-from physym.study_runner import StudyDirError, plan_study, run_study
+from physym.study.store import RecordStore
+from physym.study.preset import PresetError, load_preset, parse_preset
+from physym.study.plan import StudyDirError, plan_study, run_study
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = """
@@ -27,7 +27,7 @@ config = [ { problem = "qcd_eos" } ]
 
 
 def test_smoke_preset_expands_to_the_documented_grid():
-    preset = load_preset(str(REPO / "benchmarks" / "studies" / "smoke.toml"))
+    preset = load_preset(str(REPO / "physym" / "studies" / "smoke.toml"))
     specs = preset.specs()
     # 3 configurations x (baseline, n=2 pi, fill 0, matched) x 2 seeds
     assert len(specs) == 24 and len({s.key() for s in specs}) == 24

@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from physym.expansion import Expansion
-from physym.models.deepxde import build_fnn, load_deepxde, regularised_fnn
-from physym.models.mlp import MLP, build_mlp
-from physym.models.neuralop import build_operator
+from physym.models.pinn import build_fnn, load_deepxde, regularised_fnn
+from physym.models.regression import MLP, build_mlp
+from physym.models.operator import build_operator
 from physym.options import ModelOptions
-from physym.runner import RunSpec, prepare
+from physym.runner import RunSpec, adapter_for, prepare
 
 EXP = Expansion(2, "pi", "append")
 
@@ -86,7 +86,7 @@ def test_pinn_with_a_technique_trains_and_predicts(options):
     problem, _, _ = prepare(RunSpec("burgers", "pinn", budget="smoke"))
     kw = dict(model="fnn", expansion=EXP, budget=_pinn_budget(), seed=1, data_seed=0,
               device=torch.device("cpu"), options=options)
-    fit = problem.fit(**kw)
+    fit = adapter_for(problem).fit(problem, **kw)
     assert np.isfinite(fit.error) and fit.prediction.shape[1] == 1
     assert type(fit.model).__name__ == "RegularisedFNN" and not fit.model.training
     assert set(fit.initial_state) >= {"linears.0.weight", "linears.0.bias"}
@@ -96,7 +96,7 @@ def test_pinn_with_a_technique_trains_and_predicts(options):
     if options.batchnorm:  # eval mode uses the final network's statistics on the points
         n = len(fit.model.norms)
         assert n == 2 and int(fit.model.norms[0].num_batches_tracked) == 1
-    again = problem.fit(**kw)
+    again = adapter_for(problem).fit(problem, **kw)
     assert again.error == fit.error  # seeded: dropout masks too
 
 
@@ -119,11 +119,11 @@ def test_regression_with_a_technique_trains_deterministically(options):
     problem, _, budget = prepare(RunSpec("qcd_eos", budget="smoke"))
     kw = dict(model="mlp", expansion=EXP, budget=budget, seed=2, data_seed=0,
               device=torch.device("cpu"), options=options)
-    fit = problem.fit(**kw)
+    fit = adapter_for(problem).fit(problem, **kw)
     assert np.isfinite(fit.error) and np.all(np.isfinite(fit.prediction))
     assert not fit.model.training
     torch.manual_seed(123)  # dropout masks come from the run's seed, not the caller's state
-    assert problem.fit(**kw).error == fit.error
+    assert adapter_for(problem).fit(problem, **kw).error == fit.error
     if options.batchnorm:
         x = torch.as_tensor(problem.training_samples(seed=0)[0])
         with torch.no_grad():

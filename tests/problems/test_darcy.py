@@ -168,7 +168,7 @@ def test_manufactured_solution_satisfies_the_pde() -> None:
 
 
 def test_pinn_residual_vanishes_on_the_exact_solution() -> None:
-    from physym.models.deepxde import load_deepxde
+    from physym.models.pinn import load_deepxde
 
     dde = load_deepxde()
     problem = DarcyPINN()

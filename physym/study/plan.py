@@ -14,12 +14,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from physym import __version__
-from physym.executors import iter_records
+from physym._version import __version__
+from physym.study.executors import iter_records
 from physym.io import write_json
 from physym.runner import RunSpec, prepare
-from physym.store import RecordStore
-from physym.study import Preset
+from physym.study.store import RecordStore
+from physym.study.preset import Preset
 
 __all__ = ["StudyDirError", "StudyPlan", "plan_study", "prepare_data", "run_study"]
 
@@ -87,7 +87,7 @@ def prepare_data(specs: list[RunSpec], *, progress: Callable[[str], None] | None
     """
     import torch  # noqa: PLC0415
 
-    from physym.training import operator_dataset  # noqa: PLC0415
+    from physym.models.operator import operator_dataset  # noqa: PLC0415
 
     seen = set()
     for spec in specs:

@@ -9,8 +9,6 @@ writing (``physym: error: ...``, exit code 2).
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import sys
 import time
 from datetime import datetime, timezone
@@ -21,18 +19,21 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from physym._console import UsageError, err, fail, out, progress_bar, set_threads, setup_logging
+from physym.cli._common import (UsageError, check_out_dir, device_option, err, fail,
+                                fill_option, layout_option, model_option, out, param_option,
+                                problem_argument, task_option, parse_param_options, progress_bar, set_threads,
+                                setup_logging, threads_option, verbose_option, write_run_folder)
 
 __all__ = ["measure_command", "symmetry_table", "summarise"]
 
 
 def measure_command(
-    problem: str = typer.Argument(..., help="Problem name (see `physym problems`) or path/to/file.py:Class."),
-    task: Optional[str] = typer.Option(None, "--task", help="Task of the problem (default: the problem's default)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Model (default: the task's first model)."),
+    problem: str = problem_argument(),
+    task: Optional[str] = task_option(),
+    model: Optional[str] = model_option(),
     expand: int = typer.Option(0, "--expand", help="Number n >= 0 of constant auxiliary inputs (0: no expansion)."),
-    fill: str = typer.Option("pi", "--fill", help="Value of the constants: a finite number, 'pi' or 'e'."),
-    layout: Optional[str] = typer.Option(None, "--layout", help="append|symmetric (PINN, MLP), channels|interleave (operators); default: the task's first."),
+    fill: str = fill_option(),
+    layout: Optional[str] = layout_option(),
     technique: str = typer.Option("none", "--technique", help="none | dropout | batchnorm (dropout and batch norm: coordinate networks, PINN and MLP)."),
     dropout: Optional[float] = typer.Option(None, "--dropout", help="Dropout probability in (0, 1) of --technique dropout (default 0.1)."),
     replicas: int = typer.Option(4, "--replicas", help="Number R >= 2 of replicas (seeds SEED .. SEED+R-1)."),
@@ -41,24 +42,24 @@ def measure_command(
     budget: str = typer.Option("quick", "--budget", help="Budget that sets the model size, data and learning rate: smoke | quick | standard | paper."),
     seed: int = typer.Option(0, "--seed", help="Seed of the first replica."),
     data_seed: int = typer.Option(0, "--data-seed", help="Seed of the data (and of a PINN's collocation points), shared by all replicas."),
-    param: list[str] = typer.Option([], "--param", help="Problem parameter KEY=VALUE (repeatable)."),
+    param: list[str] = param_option(),
     data: Optional[Path] = typer.Option(None, "--data", help="PDEBench-layout HDF5 file (operator tasks) instead of generated data."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N."),
+    device: str = device_option(),
     out_dir: Path = typer.Option(Path("runs"), "--out", help="Parent folder of the measurement folder."),
     plot: bool = typer.Option(False, "--plot", help="Also write symmetry.png (per-layer bars)."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads for torch (default: torch's); use 1 when several jobs share the cores."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+    threads: Optional[int] = threads_option(),
+    verbose: bool = verbose_option(),
 ) -> None:
     """Measure symmetry breaking: replica distance and drift of the weight distributions."""
     setup_logging(verbose)
-    from physym import __version__  # noqa: PLC0415
-    from physym.cli import _parse_param_options  # noqa: PLC0415
+    from physym._version import __version__  # noqa: PLC0415
     from physym.expansion import Expansion  # noqa: PLC0415
+    from physym.measure import (TECHNIQUES, check_measurement, measure,  # noqa: PLC0415
+                                measurement_setup, technique_options)
+    from physym.models.operator import operator_dataset  # noqa: PLC0415
     from physym.problem import TrainingDiverged  # noqa: PLC0415
     from physym.registry import get_problem  # noqa: PLC0415
     from physym.runner import RunSpec, resolve_device  # noqa: PLC0415
-    from physym.symmetry import check_measurement, measure, measurement_setup, technique_options  # noqa: PLC0415
-    from physym.training import operator_dataset  # noqa: PLC0415
 
     # ---- validate everything before any work or any file
     try:
@@ -68,8 +69,9 @@ def measure_command(
             raise UsageError(f"--steps must be a positive integer, got {steps}")
         if not 0.0 < data_fraction <= 1.0:
             raise UsageError(f"--data-fraction must be in (0, 1], got {data_fraction:g}")
-        if technique not in ("none", "dropout", "batchnorm"):
-            raise UsageError(f"--technique must be one of none, dropout, batchnorm, got {technique!r}")
+        if technique not in TECHNIQUES:
+            raise UsageError(f"--technique must be one of {', '.join(TECHNIQUES)}, "
+                             f"got {technique!r}")
         if dropout is not None and technique != "dropout":
             raise UsageError(f"--dropout applies to --technique dropout, not {technique}")
         if dropout is not None and not 0.0 < dropout < 1.0:
@@ -81,14 +83,14 @@ def measure_command(
         expansion = Expansion(expand, fill, layout or cls.layouts[0])
         data_file = str(data) if data is not None else None
         spec = RunSpec(problem, task_name, model, expansion, seed, budget,
-                       tuple(sorted(_parse_param_options(param).items())), data_seed, data_file,
+                       tuple(sorted(parse_param_options(param).items())), data_seed, data_file,
                        technique_options(technique, dropout=dropout))
         prob, model_name, budget_obj = check_measurement(spec, replicas=replicas, steps=steps,
                                                          data_fraction=data_fraction)
         dev = resolve_device(device)
-        if out_dir.exists() and not out_dir.is_dir():
-            raise UsageError(f"--out {str(out_dir)!r} exists and is not a folder")
-        _, short = measurement_setup(prob, budget_obj, steps=steps, fraction=data_fraction)
+        check_out_dir(out_dir)
+        short, _ = measurement_setup(prob, budget_obj, steps=steps, fraction=data_fraction,
+                                     data_seed=data_seed)
         if data_file is not None:  # read and validate the whole file before training
             operator_dataset(prob, short, data_seed=data_seed, device=dev, data_file=data_file)
     except (ValueError, UsageError) as exc:
@@ -152,23 +154,15 @@ def _write_measurement(parent: Path, ds: Any, *, plot: bool, name: str) -> Path:
     """symmetry.nc, symmetry.json (and symmetry.png) in a new folder, created atomically."""
     from physym.io import write_json, write_netcdf  # noqa: PLC0415
 
-    folder = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}"
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".{folder}.tmp"
-    tmp.mkdir()
-    try:
-        write_netcdf(tmp / "symmetry.nc", ds)
-        write_json(tmp / "symmetry.json", summarise(ds))
+    def write(folder: Path) -> None:
+        write_netcdf(folder / "symmetry.nc", ds)
+        write_json(folder / "symmetry.json", summarise(ds))
         if plot:
             from physym.plotting import plot_symmetry, save_figure  # noqa: PLC0415
 
-            save_figure(plot_symmetry(ds), tmp / "symmetry.png")
-        final = parent / folder
-        tmp.rename(final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
+            save_figure(plot_symmetry(ds), folder / "symmetry.png")
+
+    return write_run_folder(parent, name, write)
 
 
 def summarise(ds: Any) -> dict[str, Any]:

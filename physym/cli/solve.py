@@ -1,4 +1,4 @@
-"""The ``physym`` command (typer + rich).
+"""``physym solve``: train the baseline and the expanded arm of one problem and compare them.
 
 Usage errors (unknown problem, task, model or layout, negative ``--expand``, non-finite
 ``--fill``, unavailable device, ...) print one line ``physym: error: ...`` to stderr and exit
@@ -8,9 +8,6 @@ with code 2 before anything is trained or written.
 from __future__ import annotations
 
 import dataclasses
-
-import re
-import shutil
 import sys
 import time
 from datetime import datetime, timezone
@@ -21,82 +18,14 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from physym import __version__
-from physym._console import UsageError, err, fail, out, progress_bar, set_threads, setup_logging
+from physym._version import __version__
+from physym._text import fmt
+from physym.cli._common import (UsageError, check_out_dir, device_option, err, fail,
+                                fill_option, layout_option, model_option, out, param_option,
+                                problem_argument, task_option, parse_param_options, progress_bar, set_threads,
+                                setup_logging, threads_option, verbose_option, write_run_folder)
 
-__all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="physym",
-    help="Input dimension expansion for PINNs and neural operators: train both arms, "
-    "measure the difference honestly.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"physym {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version and exit."),
-) -> None:
-    """physym command line."""
-
-
-def _register_subcommands() -> None:
-    from physym.cli_data import data_app  # noqa: PLC0415
-
-    app.add_typer(data_app, name="data")
-    from physym.cli_measure import measure_command  # noqa: PLC0415
-
-    app.command("measure")(measure_command)
-    from physym.cli_study import report_command, study_command  # noqa: PLC0415
-
-    app.command("study")(study_command)
-    app.command("report")(report_command)
-
-
-_register_subcommands()
-
-
-@app.command("problems")
-def problems_command() -> None:
-    """List registered problems with their tasks, models, layouts and defaults."""
-    from physym.registry import available, get_problem  # noqa: PLC0415
-
-    for name in available():
-        try:
-            family = get_problem(name)
-        except Exception as exc:  # a broken plug-in must not hide the others
-            out.print(f"[bold]{name}[/]  [red]cannot load: {exc}[/]")
-            continue
-        out.print(f"[bold]{name}[/]" + (f"  [dim]{family.summary}[/]" if family.summary else ""))
-        for task, cls in family.tasks.items():
-            default = " (default)" if task == family.default_task else ""
-            out.print(f"  [cyan]{task}{default}[/]  {cls.kind} · models {', '.join(cls.models)}"
-                      f" · layouts {', '.join(cls.layouts)}")
-            out.print(f"      {cls.summary()}", highlight=False)
-    out.print("Also: any [bold]path/to/file.py:ClassName[/] or [bold]package.module:Name[/].")
-
-
-def _parse_param_options(values: list[str]) -> dict[str, str]:
-    params = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--param must look like KEY=VALUE, got {item!r}")
-        params[key.strip()] = value.strip()
-    return params
-
-
-def _fmt(x: float, digits: int = 3) -> str:
-    return "nan" if x != x else f"{x:.{digits}e}"
-
+__all__ = ["solve_command"]
 
 def _results_table(comparison: Any, title: str) -> Table:
     """Per-arm table of the headline error, change, time and parameter count."""
@@ -108,8 +37,8 @@ def _results_table(comparison: Any, title: str) -> Table:
     for arm, results in comparison.arms.items():
         s = summary[arm]
         table.add_row(
-            arm, str(results[0].spec.expansion.n), _fmt(s["error_mean"], 2),
-            _fmt(s["error_std"], 1) if s["n_ok"] > 1 else "—",
+            arm, str(results[0].spec.expansion.n), fmt(s["error_mean"], ".2e"),
+            fmt(s["error_std"], ".1e") if s["n_ok"] > 1 else "—",
             "—" if arm == "baseline" else f"{change:+.1%}",
             f"{s['train_time_mean']:.1f}", f"{int(s['n_params']) if s['n_ok'] else '-'}",
         )
@@ -124,7 +53,7 @@ def _metrics_table(comparison: Any, names: tuple[str, ...]) -> Table:
         table.add_column(name, justify="right", no_wrap=True)
     for arm, results in comparison.arms.items():
         ok = [r for r in results if r.status == "ok"]
-        table.add_row(arm, *(_fmt(float(np.mean([r.metrics.get(m, np.nan) for r in ok])), 2)
+        table.add_row(arm, *(fmt(float(np.mean([r.metrics.get(m, np.nan) for r in ok])), ".2e")
                              if ok else "-" for m in names))
     return table
 
@@ -140,37 +69,36 @@ def _paired_caption(comparison: Any) -> str:
             f"{better}/{len(pairs)} paired seeds{note}")
 
 
-@app.command("solve")
 def solve_command(
-    problem: str = typer.Argument(..., help="Problem name (see `physym problems`) or path/to/file.py:Class."),
-    task: Optional[str] = typer.Option(None, "--task", help="Task of the problem (default: the problem's default)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Model (default: the task's first model)."),
+    problem: str = problem_argument(),
+    task: Optional[str] = task_option(),
+    model: Optional[str] = model_option(),
     expand: int = typer.Option(4, "--expand", help="Number n >= 0 of constant auxiliary inputs of the expanded arm."),
-    fill: str = typer.Option("pi", "--fill", help="Value of the constants: a finite number, 'pi' or 'e'."),
-    layout: Optional[str] = typer.Option(None, "--layout", help="append|symmetric (PINN, MLP), channels|interleave (operators); default: the task's first."),
+    fill: str = fill_option(),
+    layout: Optional[str] = layout_option(),
     seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per arm (default: the budget's)."),
     budget: str = typer.Option("quick", "--budget", help="smoke | quick | standard | paper."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N."),
+    device: str = device_option(),
     out_dir: Path = typer.Option(Path("runs"), "--out", help="Parent folder of the run folder."),
     plot: bool = typer.Option(False, "--plot", help="Also write comparison.png."),
-    param: list[str] = typer.Option([], "--param", help="Problem parameter KEY=VALUE (repeatable), e.g. nu=0.01."),
+    param: list[str] = param_option(),
     data_seed: int = typer.Option(0, "--data-seed", help="Seed of the generated data set."),
     data: Optional[Path] = typer.Option(None, "--data", help="PDEBench-layout HDF5 file to train and test on (operator tasks) instead of generated data."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads for torch (default: torch's); use 1 when several jobs share the cores."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+    threads: Optional[int] = threads_option(),
+    verbose: bool = verbose_option(),
 ) -> None:
     """Train the baseline (n=0) and the expanded model on PROBLEM and compare them."""
     setup_logging(verbose)
     from physym.expansion import Expansion  # noqa: PLC0415
     from physym.registry import get_problem  # noqa: PLC0415
     from physym.runner import RunSpec, compare, prepare, resolve_device  # noqa: PLC0415
-    from physym.training import operator_dataset  # noqa: PLC0415
+    from physym.models.operator import operator_dataset  # noqa: PLC0415
 
     # ---- validate everything before any work or any file
     try:
         family = get_problem(problem)
         cls = family.task(task)
-        params = _parse_param_options(param)
+        params = parse_param_options(param)
         expansion = Expansion(expand, fill, layout or cls.layouts[0])
         set_threads(threads)
         data_file = str(data) if data is not None else None
@@ -181,8 +109,7 @@ def solve_command(
         n_seeds = budget_obj.seeds if seeds is None else seeds
         if n_seeds < 1:
             raise UsageError(f"--seeds must be a positive integer, got {n_seeds}")
-        if out_dir.exists() and not out_dir.is_dir():
-            raise UsageError(f"--out {str(out_dir)!r} exists and is not a folder")
+        check_out_dir(out_dir)
         if data_file is not None:  # read and validate the whole file before training
             operator_dataset(prob, budget_obj, data_seed=data_seed, device=dev, data_file=data_file)
     except (ValueError, UsageError) as exc:
@@ -238,34 +165,17 @@ def _write_run(parent: Path, comparison: Any, problem: Any, budget: Any, *, plot
     """Write results.json, results.nc (and comparison.png) into a new run folder, atomically."""
     from physym.io import comparison_dataset, write_json, write_netcdf  # noqa: PLC0415
 
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    key = comparison.expanded[0].spec.key()[:6]
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{meta['problem']}-{meta['task']}")
-    run_id = f"{stamp}-{name}-n{meta['expand']}-{key}"
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".{run_id}.tmp"
-    tmp.mkdir()
-    try:
+    def write(folder: Path) -> None:
         summary = comparison.summary()
-        write_json(tmp / "results.json", {**meta, "summary": summary, "runs": [
+        write_json(folder / "results.json", {**meta, "summary": summary, "runs": [
             r.to_dict() for rs in comparison.arms.values() for r in rs]})
-        write_netcdf(tmp / "results.nc", comparison_dataset(comparison, {**meta, "summary": summary}))
+        write_netcdf(folder / "results.nc",
+                     comparison_dataset(comparison, {**meta, "summary": summary}))
         if plot:
             from physym.plotting import plot_comparison, save_figure  # noqa: PLC0415
 
-            save_figure(plot_comparison(problem, comparison, budget), tmp / "comparison.png")
-        final = parent / run_id
-        tmp.rename(final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
+            save_figure(plot_comparison(problem, comparison, budget), folder / "comparison.png")
 
-
-def main() -> None:
-    """Console-script entry point."""
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+    key = comparison.expanded[0].spec.key()[:6]
+    return write_run_folder(parent, f"{meta['problem']}-{meta['task']}-n{meta['expand']}-{key}",
+                            write)

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from physym._text import fmt
 from physym.io import atomic_path, write_netcdf
-from physym.stats import PAPER_FRACTION, StudyStats, analyse
-from physym.store import RecordStore
+from physym.study.stats import PAPER_FRACTION, StudyStats, analyse
+from physym.study.store import RecordStore
 
 __all__ = ["load_study", "build_report", "stats_dataset"]
 
@@ -33,10 +34,6 @@ def load_study(root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], l
         meta = json.loads((root / "study.json").read_text())
     records, problems = RecordStore(root).load(quarantine=False)
     return meta, records, problems
-
-
-def _fmt(x: float, spec: str = ".3e") -> str:
-    return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else format(x, spec)
 
 
 def _pct(x: float) -> str:
@@ -62,11 +59,11 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
         f"over seeds at α = {st.alpha:g}.", "",
         "| count | configurations | fraction | Wilson 95% CI |", "|---|---|---|---|",
         f"| improved (significant) | {h['improved']} / {h['counted']} | "
-        f"{_fmt(h['fraction_improved'], '.2f')} | {_ci(h['fraction_improved_ci'])} |",
+        f"{fmt(h['fraction_improved'], '.2f')} | {_ci(h['fraction_improved_ci'])} |",
         f"| lower mean error (any size) | {h['lower_error']} / {h['counted']} | "
-        f"{_fmt(h['fraction_lower_error'], '.2f')} | {_ci(h['fraction_lower_error_ci'])} |",
+        f"{fmt(h['fraction_lower_error'], '.2f')} | {_ci(h['fraction_lower_error_ci'])} |",
         f"| improved at the best setting (Bonferroni) | {h['best_improved']} / {h['counted']} | "
-        f"{_fmt(h['fraction_best_improved'], '.2f')} | {_ci(h['fraction_best_improved_ci'])} |",
+        f"{fmt(h['fraction_best_improved'], '.2f')} | {_ci(h['fraction_best_improved_ci'])} |",
         f"| paper (arXiv 2409.06402) | – | ≈{PAPER_FRACTION:.2f} | – |", "",
         f"{h['worse']} configuration(s) got significantly worse, {h['no_change']} showed no "
         f"significant change; {h['beats_matched_control']} beat the parameter-matched control "
@@ -79,21 +76,20 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in st.configs:
-        base = c.arms.get("baseline")
+        base = c.role("baseline")
         p = c.primary
         prim = c.arms.get(p.arm) if p else None
-        ctrl = {("fill0" if not k.startswith("matched") else "matched"): v
-                for k, v in c.controls.items()}
-        matched = next((a for a in c.arms.values() if a.match_params), None)
-        params = "/".join(_fmt(a.n_params, ".0f") if a else "–" for a in (base, prim, matched))
-        cell = (lambda a: f"{_fmt(a.mean)} ± {_fmt(a.std, '.1e')}" if a else "–")
+        ctrl = c.controls
+        matched = c.role("matched")
+        params = "/".join(fmt(a.n_params, ".0f") if a else "–" for a in (base, prim, matched))
+        cell = (lambda a: f"{fmt(a.mean)} ± {fmt(a.std, '.1e')}" if a else "–")
         change = f"{_pct(p.relative_change)} [{_pct(p.ratio_low - 1)}, {_pct(p.ratio_high - 1)}]" \
             if p else "–"
-        best = f"{c.best.arm}: {_pct(c.best.relative_change)} ({c.best.verdict})" if c.best else "–"
+        best = f"{c.best.arm.label}: {_pct(c.best.relative_change)} ({c.best.verdict})" if c.best else "–"
         vs = {k: f"{_pct(v.relative_change)} ({v.verdict})" for k, v in ctrl.items()}
         lines.append(
             f"| {c.label} | {cell(base)} | {cell(prim)} | {change} | "
-            f"{_fmt(p.p_t, '.3f') if p else '–'} | {_fmt(p.p_wilcoxon, '.3f') if p else '–'} | "
+            f"{fmt(p.p_t, '.3f') if p else '–'} | {fmt(p.p_wilcoxon, '.3f') if p else '–'} | "
             f"{p.verdict if p else 'no primary arm'} | {best} | {vs.get('fill0', '–')} | "
             f"{vs.get('matched', '–')} | {params} |")
     lines += ["", "## All arms", "", "| configuration | arm | ok | failed | mean | median | "
@@ -101,11 +97,11 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
     for c in st.configs:
         comp = {x.arm: x for x in c.comparisons}
         for a in c.arms.values():
-            x = comp.get(a.label)
+            x = comp.get(a.arm)
             lines.append(f"| {c.label} | {a.label} | {len(a.errors)} | {a.n_failed} | "
-                         f"{_fmt(a.mean)} | {_fmt(a.median)} | "
+                         f"{fmt(a.mean)} | {fmt(a.median)} | "
                          f"{_pct(x.relative_change) if x else '–'} | "
-                         f"{_fmt(x.p_t, '.3f') if x else '–'} | {x.verdict if x else 'reference'} |")
+                         f"{fmt(x.p_t, '.3f') if x else '–'} | {x.verdict if x else 'reference'} |")
     if failed:
         lines += ["", "## Failed runs", ""]
         lines += [f"- `{r['key']}` {r['spec']['problem']}/{r['spec'].get('model')} seed "
@@ -123,7 +119,7 @@ def stats_dataset(st: StudyStats, records: dict[str, dict[str, Any]]) -> Any:
     import xarray as xr  # noqa: PLC0415
 
     configs = [c.label for c in st.configs]
-    arms = sorted({a for c in st.configs for a in c.arms})
+    arms = sorted({a.label for c in st.configs for a in c.arms})
     seeds = sorted({s for c in st.configs for a in c.arms.values() for s in a.errors}
                    | {r["spec"]["seed"] for r in records.values()})
     shape = (len(configs), len(arms))
@@ -131,9 +127,10 @@ def stats_dataset(st: StudyStats, records: dict[str, dict[str, Any]]) -> Any:
     ratio, p_t, params = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)
     verdict = np.full(shape, "", dtype=object)
     for i, c in enumerate(st.configs):
-        comp = {x.arm: x for x in c.comparisons}
+        comp = {x.arm.label: x for x in c.comparisons}
+        by_label = {a.label: a for a in c.arms.values()}
         for j, name in enumerate(arms):
-            a = c.arms.get(name)
+            a = by_label.get(name)
             if a is None:
                 continue
             params[i, j] = a.n_params
@@ -163,7 +160,7 @@ def build_report(root: Path) -> tuple[StudyStats, list[Path]]:
     ValueError
         When ``root`` holds no sound record.
     """
-    from physym.study_plots import plot_error_vs_expansion, plot_improvement  # noqa: PLC0415
+    from physym.study.plots import plot_error_vs_expansion, plot_improvement  # noqa: PLC0415
 
     root = Path(root)
     meta, records, problems = load_study(root)

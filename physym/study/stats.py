@@ -30,21 +30,21 @@ import numpy as np
 from scipy import stats
 
 from physym.runner import RunSpec
-from physym.study import arm_label, config_label
+from physym.study.preset import Arm, config_key, config_label
 
-__all__ = ["PAPER_FRACTION", "Comparison", "ConfigStats", "StudyStats", "compare_arms",
-           "wilson", "analyse"]
+__all__ = ["PAPER_FRACTION", "PairedTest", "ArmStats", "ConfigStats", "StudyStats",
+           "compare_arms", "wilson", "analyse"]
 
 #: Fraction of PDE surrogate models improved by expansion in arXiv 2409.06402.
 PAPER_FRACTION = 0.75
 
 
 @dataclass
-class Comparison:
+class PairedTest:
     """An arm against a reference arm over the seeds where both succeeded."""
 
-    arm: str
-    reference: str
+    arm: Arm | None
+    reference: Arm | None
     n_pairs: int
     ratio: float
     ratio_low: float
@@ -60,19 +60,19 @@ class Comparison:
 
 
 def compare_arms(errors: dict[int, float], reference: dict[int, float], *, alpha: float = 0.05,
-                 arm: str = "", ref: str = "") -> Comparison:
+                 arm: Arm | None = None, ref: Arm | None = None) -> PairedTest:
     """Paired comparison of two ``{seed: error}`` maps (see the module docstring)."""
     seeds = sorted(set(errors) & set(reference))
     a = np.array([errors[s] for s in seeds], dtype=float)
     b = np.array([reference[s] for s in seeds], dtype=float)
     k = len(seeds)
     if k == 0:
-        return Comparison(arm, ref, 0, *(math.nan,) * 6, "insufficient")
+        return PairedTest(arm, ref, 0, *(math.nan,) * 6, "insufficient")
     d = np.log(a) - np.log(b)
     ratio = float(np.exp(d.mean()))
     mean_change = float((a.mean() - b.mean()) / b.mean())
     if k < 2:
-        return Comparison(arm, ref, k, ratio, math.nan, math.nan, mean_change, math.nan,
+        return PairedTest(arm, ref, k, ratio, math.nan, math.nan, mean_change, math.nan,
                           math.nan, "insufficient")
     sd = float(d.std(ddof=1))
     if sd == 0.0:  # identical differences: no spread to test against
@@ -88,7 +88,7 @@ def compare_arms(errors: dict[int, float], reference: dict[int, float], *, alpha
         verdict = "improved" if d.mean() < 0 else "worse"
     else:
         verdict = "no significant change"
-    return Comparison(arm, ref, k, ratio, low, high, mean_change, p_t, p_w, verdict)
+    return PairedTest(arm, ref, k, ratio, low, high, mean_change, p_t, p_w, verdict)
 
 
 def wilson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -102,15 +102,21 @@ def wilson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float
 
 @dataclass
 class ArmStats:
-    label: str
-    n: int
-    fill: float
-    layout: str
-    match_params: int
+    """The errors of one arm of a configuration over seeds."""
+
+    arm: Arm
     errors: dict[int, float]
     n_failed: int
     n_params: float
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.arm.label
+
+    @property
+    def role(self) -> str:
+        return self.arm.role
 
     @property
     def mean(self) -> float:
@@ -128,15 +134,24 @@ class ArmStats:
 
 @dataclass
 class ConfigStats:
-    """Everything about one model configuration."""
+    """Everything about one model configuration.
+
+    ``arms`` maps each :class:`~physym.study.preset.Arm` to its errors; ``comparisons`` are
+    the arms against the baseline; ``controls`` maps a control's role (``fill0``,
+    ``matched``) to the primary arm against that control.
+    """
 
     label: str
-    arms: dict[str, ArmStats]
-    comparisons: list[Comparison]
-    primary: Comparison | None
-    best: Comparison | None
+    arms: dict[Arm, ArmStats]
+    comparisons: list[PairedTest]
+    primary: PairedTest | None
+    best: PairedTest | None
     best_alpha: float
-    controls: dict[str, Comparison]
+    controls: dict[str, PairedTest]
+
+    def role(self, role: str) -> ArmStats | None:
+        """The (first) arm of a role: ``baseline``, ``matched``, ``fill0`` or ``expanded``."""
+        return next((a for a in self.arms.values() if a.role == role), None)
 
 
 @dataclass
@@ -147,51 +162,51 @@ class StudyStats:
     primary_label: str
 
 
-def _group(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, list[tuple[RunSpec, dict]]]]:
-    groups: dict[str, dict[str, list[tuple[RunSpec, dict]]]] = {}
+def _group(records: Iterable[dict[str, Any]]) -> dict[tuple, tuple[str, dict[Arm, list]]]:
+    groups: dict[tuple, tuple[str, dict[Arm, list]]] = {}
     for record in records:
         spec = RunSpec.from_dict(record["spec"])
-        groups.setdefault(config_label(spec) + f" ({spec.budget})", {}).setdefault(
-            arm_label(spec), []).append((spec, record))
+        label = config_label(spec) + f" ({spec.budget})"
+        _, arms = groups.setdefault(config_key(spec), (label, {}))
+        arms.setdefault(Arm.of(spec), []).append((spec, record))
     return groups
 
 
-def _arm(label: str, runs: list[tuple[RunSpec, dict]]) -> ArmStats:
-    spec = runs[0][0]
+def _arm(arm: Arm, runs: list[tuple[RunSpec, dict]]) -> ArmStats:
     ok = {s.seed: float(r["error"]) for s, r in runs if r["status"] == "ok"}
     params = [r["n_params"] for _, r in runs if r["status"] == "ok"]
-    return ArmStats(label, spec.expansion.n, spec.expansion.fill, spec.expansion.layout,
-                    spec.options.match_params, ok, sum(r["status"] != "ok" for _, r in runs),
+    return ArmStats(arm, ok, sum(r["status"] != "ok" for _, r in runs),
                     float(params[0]) if params else math.nan,
                     sorted({str(r.get("reason")) for _, r in runs if r["status"] != "ok"}))
 
 
-def _config(label: str, arms: dict[str, ArmStats], *, primary_n: int, primary_fill: float,
+def _config(label: str, arms: dict[Arm, ArmStats], *, primary_n: int, primary_fill: float,
             alpha: float) -> ConfigStats:
-    base = arms.get("baseline")
-    comparisons: list[Comparison] = []
+    base = next((a for a in arms.values() if a.role == "baseline"), None)
+    comparisons: list[PairedTest] = []
     primary = best = None
-    expanded = [a for a in arms.values() if a.n > 0 and a.fill != 0.0]
+    expanded = [a for a in arms.values() if a.role == "expanded"]
     if base is not None:
-        comparisons = [compare_arms(a.errors, base.errors, alpha=alpha, arm=a.label,
-                                    ref="baseline") for a in arms.values() if a is not base]
+        comparisons = [compare_arms(a.errors, base.errors, alpha=alpha, arm=a.arm,
+                                    ref=base.arm) for a in arms.values() if a is not base]
         by_arm = {c.arm: c for c in comparisons}
-        prim = [a for a in expanded if a.n == primary_n and math.isclose(a.fill, primary_fill)]
+        prim = [a for a in expanded
+                if a.arm.n == primary_n and math.isclose(a.arm.fill, primary_fill)]
         if prim:
-            primary = by_arm[prim[0].label]
+            primary = by_arm[prim[0].arm]
     m = max(1, len(expanded))
     if base is not None and expanded:
-        cands = [compare_arms(a.errors, base.errors, alpha=alpha / m, arm=a.label,
-                              ref="baseline") for a in expanded]
+        cands = [compare_arms(a.errors, base.errors, alpha=alpha / m, arm=a.arm,
+                              ref=base.arm) for a in expanded]
         cands = [c for c in cands if c.n_pairs > 0]
         best = min(cands, key=lambda c: c.ratio) if cands else None
-    controls: dict[str, Comparison] = {}
+    controls: dict[str, PairedTest] = {}
     if primary is not None:
         prim_arm = arms[primary.arm]
         for ctrl in arms.values():
-            if ctrl.match_params or (ctrl.n > 0 and ctrl.fill == 0.0):
-                controls[ctrl.label] = compare_arms(prim_arm.errors, ctrl.errors, alpha=alpha,
-                                                    arm=prim_arm.label, ref=ctrl.label)
+            if ctrl.role in ("fill0", "matched") and ctrl.role not in controls:
+                controls[ctrl.role] = compare_arms(prim_arm.errors, ctrl.errors, alpha=alpha,
+                                                   arm=prim_arm.arm, ref=ctrl.arm)
     return ConfigStats(label, arms, comparisons, primary, best, alpha / m, controls)
 
 
@@ -199,8 +214,9 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
             primary_fill: float = math.pi, alpha: float = 0.05) -> StudyStats:
     """Statistics of a study from its sound records (see the module docstring)."""
     configs = []
-    for label, arm_runs in sorted(_group(records).items()):
-        arms = {name: _arm(name, runs) for name, runs in sorted(arm_runs.items())}
+    for label, arm_runs in sorted(_group(records).values(), key=lambda g: g[0]):
+        arms = {arm: _arm(arm, runs)
+                for arm, runs in sorted(arm_runs.items(), key=lambda kv: kv[0].label)}
         configs.append(_config(label, arms, primary_n=primary_n, primary_fill=primary_fill,
                                alpha=alpha))
     counted = [c for c in configs if c.primary is not None and c.primary.n_pairs >= 2]
@@ -209,8 +225,8 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
     worse = sum(c.primary.verdict == "worse" for c in counted)
     lower = sum(c.primary.ratio < 1.0 for c in counted)
     best_improved = sum(c.best is not None and c.best.verdict == "improved" for c in counted)
-    beats_matched = sum(any(k.startswith("matched") and v.verdict == "improved"
-                            for k, v in c.controls.items()) for c in counted)
+    beats_matched = sum("matched" in c.controls and c.controls["matched"].verdict == "improved"
+                        for c in counted)
     headline = {
         "configurations": len(configs), "counted": n,
         "improved": improved, "worse": worse, "no_change": n - improved - worse,

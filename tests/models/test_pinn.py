@@ -2,8 +2,8 @@ import numpy as np
 import torch
 
 from physym.expansion import Expansion
-from physym.models.deepxde import build_fnn, load_deepxde
-from physym.problem import PINNBudget
+from physym.models.pinn import build_fnn, load_deepxde
+from physym.budgets import PINNBudget
 
 BUDGET = PINNBudget(10, 4, 4, width=8, depth=2, adam_iterations=1, lbfgs_iterations=0)
 

@@ -6,8 +6,10 @@ import pytest
 import torch
 
 from physym.expansion import Expansion
-from physym.models.mlp import MLP, build_mlp, fit_regression, train_mlp
-from physym.problem import RegressionBudget, RegressionProblem, TrainingDiverged
+from physym.runner import RunSpec, prepare
+from physym.models.regression import MLP, build_mlp, fit_regression, train_mlp
+from physym.budgets import RegressionBudget
+from physym.problem import RegressionProblem, TrainingDiverged
 
 BUDGET = RegressionBudget(width=8, depth=2, adam_iterations=30, lbfgs_iterations=20, lr=1e-2)
 
@@ -135,6 +137,5 @@ def test_budget_validation_and_errors():
         fit_regression(Toy(), model="fno", expansion=Expansion(0), budget=BUDGET, seed=0)
     with pytest.raises(ValueError, match="layout 'channels' cannot be used"):
         MLP(1, 1, width=4, depth=1, expansion=Expansion(2, layout="channels"), seed=0)
-    with pytest.raises(ValueError, match="only be given for operator tasks"):
-        Toy().fit(model="mlp", expansion=Expansion(0), budget=BUDGET, seed=0, data_seed=0,
-                  device=torch.device("cpu"), data_file="x.h5")
+    with pytest.raises(ValueError, match="applies to operator tasks only"):
+        prepare(RunSpec("qcd_eos", data="x.h5"))  # the runner refuses it for the adapter

@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from physym.expansion import Expansion
-from physym.models.neuralop import ExpandedOperator, build_operator
-from physym.problem import OperatorBudget
+from physym.models.operator import ExpandedOperator, build_operator
+from physym.budgets import OperatorBudget
 
 BUDGET = OperatorBudget(n_train=4, n_test=2, resolution=32, epochs=1, batch_size=2, modes=4,
                         width=8, n_layers=2)

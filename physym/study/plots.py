@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from physym.io import atomic_path
-from physym.stats import PAPER_FRACTION, StudyStats
+from physym.study.stats import PAPER_FRACTION, StudyStats
 
 __all__ = ["plot_improvement", "plot_error_vs_expansion"]
 
@@ -74,13 +74,12 @@ def plot_error_vs_expansion(st: StudyStats, path: Path) -> Path:
     for c in st.configs:
         if c.primary is None:
             continue
-        prim = c.arms[c.primary.arm]
-        fill, layout = prim.fill, prim.layout
+        fill, layout = c.primary.arm.fill, c.primary.arm.layout
         by_arm = {x.arm: x for x in c.comparisons}
         points = [(0, 1.0)] + sorted(
-            (a.n, by_arm[a.label].ratio) for a in c.arms.values()
-            if a.n > 0 and math.isclose(a.fill, fill) and a.layout == layout
-            and a.label in by_arm and math.isfinite(by_arm[a.label].ratio))
+            (arm.n, by_arm[arm].ratio) for arm in c.arms
+            if arm.role == "expanded" and math.isclose(arm.fill, fill) and arm.layout == layout
+            and arm in by_arm and math.isfinite(by_arm[arm].ratio))
         ns, ratios = zip(*points)
         ax.plot(ns, ratios, marker="o", linewidth=1, label=c.label)
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")

@@ -1,12 +1,11 @@
-"""Torch MLP for regression problems, with and without input expansion.
+"""Regression adapter: a torch MLP, with and without input expansion.
 
-The network is ``[d + n] + [width] * depth + [k]`` with tanh hidden layers and
-Glorot-normal weights (zero biases), the DeepXDE ``FNN`` convention. The expansion is
-applied inside :meth:`MLP.forward`, so the network is a function of the original ``d``
+The network is ``[d + n] + [width] * depth + [k]``, tanh, Glorot-normal weights and zero
+biases (the DeepXDE ``FNN`` convention). The expansion is applied inside :meth:`MLP.forward`, so the network is a function of the original ``d``
 inputs only and derivatives with respect to them are unaffected by the constants.
 
-Everything runs in float64: problems score derivatives of the trained network (obtained by
-autograd), which float32 would limit to about 1e-4 relative accuracy.
+Everything runs in float64: problems score derivatives of the trained network (autograd),
+which float32 would limit to about 1e-4 relative accuracy.
 
 Initialisation is drawn from per-layer generators seeded by ``(seed, layer)``, so the two arms
 of a comparison share every hidden and output layer exactly. In the first layer the columns of
@@ -18,29 +17,34 @@ are drawn after them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import time
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
 
+from physym.budgets import RegressionBudget
 from physym.io import derive_seed, fingerprint_arrays
 from physym.metrics import max_abs_error, relative_l2_points
-from physym.problem import Fit, RegressionBudget, TrainingDiverged
+from physym.models._params import count_parameters, parameter_snapshot
 from physym.options import ModelOptions, matched_extra_units
-from physym.symmetry import parameter_snapshot
+from physym.problem import Adapter, Fit, TrainingDiverged
 
 if TYPE_CHECKING:  # pragma: no cover
     from physym.expansion import Expansion
     from physym.problem import RegressionProblem
 
-__all__ = ["MLP", "build_mlp", "train_mlp", "fit_regression", "layer_seed"]
+__all__ = ["ADAPTER", "OPTIONS", "MLP", "build_mlp", "train_mlp", "fit_regression",
+           "measurement_budget", "sample_subset", "layer_seed"]
 
 logger = logging.getLogger(__name__)
 
+#: :class:`~physym.options.ModelOptions` fields the MLP supports.
+OPTIONS: tuple[str, ...] = ("match_params", "dropout", "batchnorm")
 #: L-BFGS iterations per ``optimizer.step`` call (progress granularity).
 _LBFGS_CHUNK = 50
 #: Adam progress is reported about this many times.
@@ -142,11 +146,9 @@ def build_mlp(*, d_in: int, d_out: int, budget: RegressionBudget, expansion: "Ex
     ``options.dropout`` and ``options.batchnorm`` add those layers (see :class:`MLP`).
     """
     options = options or ModelOptions()
-    options.require_only("match_params", "dropout", "batchnorm", model="mlp")
+    options.check_for(model="mlp", supported=OPTIONS, expansion=expansion)
     first = None
     if options.match_params:
-        if not expansion.is_identity:
-            raise ValueError("match_params applies to the unexpanded baseline (n = 0)")
         nxt = budget.width if budget.depth > 1 else d_out
         first = budget.width + matched_extra_units(n=options.match_params, fan_out=budget.width,
                                                    fan_in=d_in, next_fan_out=nxt)
@@ -293,7 +295,9 @@ def fit_regression(
     data_seed: int = 0,
     device: torch.device | str = "cpu",
     progress: Callable[[int], None] | None = None,
+    data_file: str | None = None,
     options: ModelOptions | None = None,
+    sample_fraction: float = 1.0,
 ) -> Fit:
     """Train an :class:`MLP` on ``problem.training_samples(seed=data_seed)`` and score it.
 
@@ -308,13 +312,16 @@ def fit_regression(
     budget : RegressionBudget
         Network size and optimiser schedule.
     seed, data_seed : int
-        Initialisation (and dropout-mask) seed, and the seed of the (noisy) training
-        samples.
+        Initialisation (and dropout-mask) seed; seed of the (noisy) training samples.
     device : torch.device or str
-        Where to train (float64 throughout). On the CPU training uses one intra-op thread.
+        Where to train (float64; one intra-op thread on the CPU).
     progress : callable, optional
         Called with step counts (Adam steps, L-BFGS iterations) summing to at most
         ``budget.total_steps``.
+    data_file : None
+        Unused (the common adapter signature; the runner refuses a data file here).
+    sample_fraction : float
+        Train on :func:`sample_subset` of the samples (the replica measurement).
 
     Returns
     -------
@@ -329,13 +336,16 @@ def fit_regression(
     if model != "mlp":
         raise ValueError(f"model must be one of mlp for a regression task, got {model!r}")
     device = torch.device(device)
-    x_np, y_np, sigma_np = problem.training_samples(seed=data_seed)
+    x_np, y_np, sigma_np = (np.asarray(a) for a in problem.training_samples(seed=data_seed))
+    if sample_fraction != 1.0:
+        x_np, y_np, sigma_np = sample_subset(x_np, y_np, sigma_np, fraction=sample_fraction,
+                                             seed=data_seed)
     x_np, y_np = np.asarray(x_np, np.float64), np.asarray(y_np, np.float64)
     fingerprint = fingerprint_arrays(x_np, y_np, np.asarray(sigma_np, np.float64))
     x_test_np, y_test_np = problem.test_set()
     net = build_mlp(d_in=x_np.shape[1], d_out=y_np.shape[1], budget=budget,
                     expansion=expansion, seed=seed, device=device, options=options)
-    n_params = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    n_params = count_parameters(net)
     initial_state = parameter_snapshot(net)
     as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64, device=device)  # noqa: E731
     with _single_thread(device), _dropout_rng(net, seed, device):
@@ -365,3 +375,26 @@ def fit_regression(
         model=net,
         initial_state=initial_state,
     )
+
+
+def sample_subset(*arrays: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, ...]:
+    """The same subset of ``fraction`` of the rows (at least one) of each array, in order,
+    drawn from ``derive_seed(seed, 1)``."""
+    n = len(arrays[0])
+    keep = np.random.default_rng(derive_seed(seed, 1)).permutation(n)
+    idx = np.sort(keep[: 0 if n == 0 else max(1, int(round(fraction * n)))])
+    return tuple(np.asarray(a)[idx] for a in arrays)
+
+
+def measurement_budget(budget: RegressionBudget, *, steps: int, fraction: float,
+                       data_seed: int) -> tuple[RegressionBudget, dict[str, Any]]:
+    """Budget of a replica measurement: ``steps`` full-batch Adam steps, no L-BFGS, on a
+    subset of ``fraction`` of the samples drawn from ``data_seed`` (the same for every
+    replica)."""
+    short = dataclasses.replace(budget, adam_iterations=steps, lbfgs_iterations=0)
+    return short, ({} if fraction == 1.0 else {"sample_fraction": fraction})
+
+
+#: The regression kind's adapter (the runner's table maps ``"regression"`` to it).
+ADAPTER = Adapter(kind="regression", fit=fit_regression, measurement=measurement_budget,
+                  options=OPTIONS)

@@ -8,7 +8,10 @@ from typing import Optional
 
 import typer
 
-from physym._console import UsageError, err, fail, out, progress_bar, set_threads, setup_logging
+from physym.cli._common import (UsageError, device_option, err, fail, out, param_option,
+                                problem_argument,
+                                parse_param_options, progress_bar, set_threads, setup_logging,
+                                threads_option, verbose_option)
 
 __all__ = ["data_app"]
 
@@ -18,27 +21,25 @@ data_app = typer.Typer(help="Generate operator data sets (PDEBench layout) and i
 
 @data_app.command("generate")
 def generate_command(
-    problem: str = typer.Argument(..., help="Problem name or path/to/file.py:Class."),
+    problem: str = problem_argument(),
     task: Optional[str] = typer.Option(None, "--task", help="Operator task of the problem (default: the problem's operator task)."),
     n: Optional[int] = typer.Option(None, "--n", help="Number of samples (default: the quick budget's train + test)."),
     resolution: Optional[int] = typer.Option(None, "--resolution", help="Grid points per axis (default: the quick budget's)."),
     seed: int = typer.Option(0, "--seed", help="Data seed (the same seed gives the same file)."),
     out_file: Optional[Path] = typer.Option(None, "--out", help="Output file (default: data/<problem>_<task>_n<N>_s<S>_seed<K>.h5)."),
-    param: list[str] = typer.Option([], "--param", help="Problem parameter KEY=VALUE (repeatable)."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N."),
+    param: list[str] = param_option(),
+    device: str = device_option(),
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
-    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads for torch (default: torch's)."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details."),
+    threads: Optional[int] = threads_option(),
+    verbose: bool = verbose_option(),
 ) -> None:
     """Solve N instances with the problem's reference solver and write them as HDF5."""
     setup_logging(verbose)
-    from physym import __version__  # noqa: PLC0415
-    from physym.cli import _parse_param_options  # noqa: PLC0415
+    from physym._version import __version__  # noqa: PLC0415
     from physym.data import generate, write_pdebench  # noqa: PLC0415
     from physym.io import data_dir  # noqa: PLC0415
-    from physym.problem import parse_params  # noqa: PLC0415
     from physym.registry import get_problem  # noqa: PLC0415
-    from physym.runner import resolve_device  # noqa: PLC0415
+    from physym.runner import parse_params, resolve_device  # noqa: PLC0415
 
     try:
         set_threads(threads)
@@ -52,7 +53,7 @@ def generate_command(
         if cls.kind != "operator":
             raise UsageError(f"task {task!r} of {family.name!r} is a {cls.kind} task; "
                              "data sets are generated for operator tasks")
-        prob = cls(parse_params(cls.Params, _parse_param_options(param)))
+        prob = cls(parse_params(cls.Params, parse_param_options(param)))
         quick = prob.budget("quick")
         n = quick.n_train + quick.n_test if n is None else n
         resolution = quick.resolution if resolution is None else resolution

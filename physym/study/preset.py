@@ -1,7 +1,9 @@
 """Study presets: a grid of :class:`~physym.runner.RunSpec` over problem × task × model ×
 expansion × fill × layout × seed, with the controls, read from a TOML file.
 
-A preset (``benchmarks/studies/NAME.toml``) looks like::
+A preset is a TOML file: one of those shipped with physym (``physym/studies/NAME.toml``,
+read with :mod:`importlib.resources`: ``smoke``, ``quick``, ``paper``) or a user's own file
+given by its path. It looks like::
 
     [study]
     description = "every configuration, n in {0, 4}, 3 seeds"
@@ -32,21 +34,21 @@ setting's parameter count (:class:`~physym.options.ModelOptions` ``match_params`
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from physym.expansion import Expansion, parse_fill
+from physym.expansion import COORDINATE_LAYOUTS, Expansion, parse_fill
 from physym.options import ModelOptions
 from physym.registry import get_problem
 from physym.runner import RunSpec, prepare
 
-__all__ = ["Preset", "ConfigEntry", "load_preset", "find_preset", "available_presets",
-           "arm_label", "config_label", "PresetError", "COORDINATE_LAYOUTS"]
+__all__ = ["Preset", "ConfigEntry", "Arm", "load_preset", "find_preset", "available_presets",
+           "arm_label", "config_key", "config_label", "PresetError"]
 
-COORDINATE_LAYOUTS = ("append", "symmetric")
 CONTROLS = ("fill0", "matched")
 _STUDY_KEYS = {"description", "budget", "seeds", "expand", "fill", "layouts", "controls",
                "primary", "alpha", "data_seed"}
@@ -153,14 +155,54 @@ class Preset:
         return out
 
 
+@dataclass(frozen=True)
+class Arm:
+    """One arm of a configuration, by the fields that define it.
+
+    ``role`` is ``baseline`` (n = 0), ``expanded`` (n > 0, fill != 0), ``fill0`` (the
+    control: n > 0 constants equal to zero) or ``matched`` (the parameter-matched baseline).
+    """
+
+    n: int
+    fill: float
+    layout: str
+    match_params: int = 0
+
+    @classmethod
+    def of(cls, spec: RunSpec) -> "Arm":
+        e = spec.expansion
+        # every n = 0 arm is the same network whatever its fill and layout
+        if e.n == 0:
+            return cls(0, 0.0, "", spec.options.match_params)
+        return cls(e.n, e.fill, e.layout, spec.options.match_params)
+
+    @property
+    def role(self) -> str:
+        if self.match_params:
+            return "matched"
+        if self.n == 0:
+            return "baseline"
+        return "fill0" if self.fill == 0.0 else "expanded"
+
+    @property
+    def label(self) -> str:
+        """``baseline``, ``n=4 fill=3.142 append``, ``matched n=4``."""
+        if self.match_params:
+            return f"matched n={self.match_params}"
+        if self.n == 0:
+            return "baseline"
+        return f"n={self.n} fill={self.fill:.4g} {self.layout}"
+
+
 def arm_label(spec: RunSpec) -> str:
-    """Short name of a spec's arm: ``baseline``, ``n=4 fill=3.14 append``, ``matched n=4``."""
-    e, o = spec.expansion, spec.options
-    if o.match_params:
-        return f"matched n={o.match_params}"
-    if e.n == 0:
-        return "baseline"
-    return f"n={e.n} fill={e.fill:.4g} {e.layout}"
+    """Short name of a spec's arm (:attr:`Arm.label`)."""
+    return Arm.of(spec).label
+
+
+def config_key(spec: RunSpec) -> tuple:
+    """The fields that define a spec's model configuration (everything but arm and seed)."""
+    return (spec.problem, spec.task, spec.model, spec.params, spec.budget,
+            spec.budget_overrides, spec.data_seed, spec.data)
 
 
 def config_label(spec: RunSpec) -> str:
@@ -282,30 +324,30 @@ def parse_preset(text: str, *, name: str, source: str = "") -> Preset:
     )
 
 
-def _search_dirs() -> list[Path]:
-    import physym  # noqa: PLC0415
-
-    repo = Path(physym.__file__).resolve().parents[1]
-    dirs = [Path.cwd() / "benchmarks" / "studies", repo / "benchmarks" / "studies"]
-    return list(dict.fromkeys(d for d in dirs if d.is_dir()))
+def _shipped() -> Any:
+    """The folder of the presets shipped with physym (package data, ``physym/studies``)."""
+    return importlib.resources.files("physym") / "studies"
 
 
 def available_presets() -> list[str]:
-    """Names of the presets found in ``./benchmarks/studies`` and next to the package."""
-    return sorted({p.stem for d in _search_dirs() for p in d.glob("*.toml")})
+    """Names of the presets shipped with physym."""
+    return sorted(p.name[:-5] for p in _shipped().iterdir() if p.name.endswith(".toml"))
 
 
-def find_preset(name: str) -> Path:
-    """The file of preset ``name`` (a name or a path to a ``.toml`` file)."""
+def find_preset(name: str) -> Any:
+    """The file of preset ``name``: a shipped preset's name, or a path to a ``.toml`` file.
+
+    Returns a :class:`pathlib.Path` for a file given by path, and an
+    :class:`importlib.resources.abc.Traversable` for a shipped preset.
+    """
     path = Path(name)
-    if path.suffix == ".toml" or path.is_file():
+    if path.suffix == ".toml" or path.is_file() or "/" in name or "\\" in name:
         if not path.is_file():
             raise PresetError(f"preset file {name!r} does not exist")
         return path
-    for directory in _search_dirs():
-        candidate = directory / f"{name}.toml"
-        if candidate.is_file():
-            return candidate
+    candidate = _shipped() / f"{name}.toml"
+    if candidate.is_file():
+        return candidate
     raise PresetError(f"unknown preset {name!r}; available: "
                       f"{', '.join(available_presets()) or 'none found'} "
                       "(or give a path to a .toml file)")
@@ -318,4 +360,6 @@ def load_preset(name: str) -> Preset:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as exc:
         raise PresetError(f"cannot read preset {str(path)!r}: {exc}") from None
-    return parse_preset(text, name=path.stem, source=str(path))
+    stem = path.name[:-5] if path.name.endswith(".toml") else path.name
+    source = str(path) if isinstance(path, Path) else f"physym/studies/{path.name}"
+    return parse_preset(text, name=stem, source=source)

@@ -14,7 +14,9 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from physym._console import err, fail, out, progress_bar, setup_logging
+from physym._text import fmt
+from physym.cli._common import (device_option, err, fail, out, progress_bar, setup_logging,
+                                verbose_option)
 
 __all__ = ["study_command", "report_command"]
 
@@ -45,12 +47,11 @@ def _config_table(st: Any) -> Table:
         table.add_column(col, justify="left" if col in ("configuration", "verdict") else "right")
     for c in st.configs:
         p = c.primary
-        base = c.arms.get("baseline")
+        base = c.role("baseline")
         prim = c.arms.get(p.arm) if p else None
-        matched = next((v for k, v in c.controls.items() if k.startswith("matched")), None)
-        fmt = (lambda x: "–" if x is None or not math.isfinite(x) else f"{x:.2e}")
+        matched = c.controls.get("matched")
         table.add_row(
-            c.label, fmt(base.mean if base else None), fmt(prim.mean if prim else None),
+            c.label, fmt(base.mean if base else None, ".2e"), fmt(prim.mean if prim else None, ".2e"),
             "–" if p is None or not math.isfinite(p.ratio) else f"{p.ratio - 1:+.1%}",
             "–" if p is None or not math.isfinite(p.p_t) else f"{p.p_t:.3f}",
             p.verdict if p else "no primary arm",
@@ -61,7 +62,7 @@ def _config_table(st: Any) -> Table:
 
 
 def _report(root: Path) -> None:
-    from physym.report import build_report  # noqa: PLC0415
+    from physym.study.report import build_report  # noqa: PLC0415
 
     st, written = build_report(root)
     out.print(_headline_table(st))
@@ -70,29 +71,29 @@ def _report(root: Path) -> None:
 
 
 def study_command(
-    preset: str = typer.Option(..., "--preset", help="Preset name in benchmarks/studies/ (smoke, quick, paper) or a path to a .toml file."),
+    preset: str = typer.Option(..., "--preset", help="A preset shipped with physym (smoke, quick, paper) or a path to a .toml file."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Study directory (default: runs/study-PRESET). Re-running into it resumes."),
     workers: int = typer.Option(1, "--workers", help="Local worker processes (1 = in this process)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://host:8786."),
     dask_local: Optional[int] = typer.Option(None, "--dask-local", help="Start a Dask LocalCluster with N single-threaded workers."),
     resume: bool = typer.Option(False, "--resume", help="Require an existing study in --out and finish it (re-runs failed, missing and corrupt runs)."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N (resolved on each worker)."),
+    device: str = device_option(),
     threads: Optional[int] = typer.Option(None, "--threads", help="Torch CPU threads per worker (default: cores / workers)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (runs to do, already done) and exit."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+    verbose: bool = verbose_option(),
 ) -> None:
     """Run a study preset: every configuration with and without expansion, seeds, controls;
     then write report.md, results.nc and figures into the study directory."""
     setup_logging(verbose)
-    from physym.executors import ExecutorError, check_executor_args, check_scheduler  # noqa: PLC0415
-    from physym.study import PresetError, load_preset  # noqa: PLC0415
-    from physym.study_runner import StudyDirError, plan_study, prepare_data, run_study  # noqa: PLC0415
+    from physym.runner import resolve_device  # noqa: PLC0415
+    from physym.study.executors import (ExecutorError, check_executor_args,  # noqa: PLC0415
+                                        check_scheduler)
+    from physym.study.plan import StudyDirError, plan_study, prepare_data, run_study  # noqa: PLC0415
+    from physym.study.preset import PresetError, load_preset  # noqa: PLC0415
 
     try:
         check_executor_args(workers=workers, dask_local=dask_local, scheduler=scheduler,
                             threads=threads)
-        from physym.runner import resolve_device  # noqa: PLC0415
-
         resolve_device(device)
         p = load_preset(preset)
         if scheduler is not None and not dry_run:

@@ -13,6 +13,7 @@ derivatives with respect to the original coordinates are unchanged.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import logging
 import math
@@ -23,21 +24,26 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 import torch
 
+from physym.budgets import PINNBudget
 from physym.io import fingerprint_arrays
-from physym.options import ModelOptions, matched_extra_units
 from physym.metrics import max_abs_error, relative_l2_points
-from physym.problem import Fit, PINNBudget, TrainingDiverged
-from physym.symmetry import parameter_snapshot
+from physym.models._params import count_parameters, parameter_snapshot
+from physym.options import ModelOptions, matched_extra_units
+from physym.problem import Adapter, Fit, TrainingDiverged
 
 if TYPE_CHECKING:  # pragma: no cover
     from physym.expansion import Expansion
     from physym.problem import PINNProblem
 
-__all__ = ["load_deepxde", "fit_pinn", "build_fnn", "regularised_fnn"]
+__all__ = ["ADAPTER", "OPTIONS", "load_deepxde", "fit_pinn", "measurement_budget", "build_fnn",
+           "regularised_fnn"]
 
 logger = logging.getLogger(__name__)
 
 _DDE: Any = None
+
+#: :class:`~physym.options.ModelOptions` fields the FNN supports.
+OPTIONS: tuple[str, ...] = ("match_params", "dropout", "batchnorm")
 
 
 def load_deepxde() -> Any:
@@ -79,11 +85,9 @@ def build_fnn(dde: Any, *, d_in: int, d_out: int, budget: PINNBudget, expansion:
     :func:`regularised_fnn` (DeepXDE has neither); otherwise it is DeepXDE's own ``FNN``.
     """
     options = options or ModelOptions()
-    options.require_only("match_params", "dropout", "batchnorm", model="fnn")
+    options.check_for(model="fnn", supported=OPTIONS, expansion=expansion)
     sizes = [expansion.width(d_in)] + [budget.width] * budget.depth + [d_out]
     if options.match_params:
-        if not expansion.is_identity:
-            raise ValueError("match_params applies to the unexpanded baseline (n = 0)")
         sizes[1] += matched_extra_units(n=options.match_params, fan_out=budget.width,
                                         fan_in=d_in, next_fan_out=sizes[2])
     if options.dropout or options.batchnorm:
@@ -227,15 +231,22 @@ def fit_pinn(
     expansion: "Expansion",
     budget: PINNBudget,
     seed: int,
+    data_seed: int = 0,
     device: torch.device,
     progress: Callable[[int], None] | None = None,
+    data_file: str | None = None,
     options: ModelOptions | None = None,
+    points_seed: int | None = None,
 ) -> Fit:
     """Train a DeepXDE PINN for ``problem`` and score it against ``problem.exact``.
 
     Collocation points come from ``problem.deepxde_data`` (Hammersley, deterministic), so
     both arms of a comparison see identical points; the returned ``data_fingerprint`` hashes
-    them. Adam for ``budget.adam_iterations`` steps, then L-BFGS for up to
+    them. The points DeepXDE draws at random (the boundary points of an interval, for
+    example) follow the model ``seed``, or ``points_seed`` when given (the replica
+    measurement, where every replica must see the same points). A PINN task has no data
+    set: ``data_seed`` and ``data_file`` are accepted for the common adapter signature and
+    not used (the runner refuses a data file for a PINN task). Adam for ``budget.adam_iterations`` steps, then L-BFGS for up to
     ``budget.lbfgs_iterations``. ``options`` may add dropout or batch norm
     (:func:`regularised_fnn`); with dropout, L-BFGS sees a new mask at every evaluation
     of the loss (a noisy objective for a method that assumes a deterministic one).
@@ -251,13 +262,18 @@ def fit_pinn(
     dde = load_deepxde()
     d_in, d_out = len(problem.input_names), len(problem.output_names)
     with torch.device(device):
-        dde.config.set_random_seed(seed)
-        data = problem.deepxde_data(dde, budget)
+        if points_seed is None:
+            dde.config.set_random_seed(seed)
+            data = problem.deepxde_data(dde, budget)
+        else:
+            dde.config.set_random_seed(points_seed)
+            data = problem.deepxde_data(dde, budget)
+            dde.config.set_random_seed(seed)  # the network is initialised as without it
         fingerprint = fingerprint_arrays(np.asarray(data.train_x_all), np.asarray(data.train_x))
         net = build_fnn(dde, d_in=d_in, d_out=d_out, budget=budget, expansion=expansion,
                         options=options)
         net.to(device)
-        n_params = sum(p.numel() for p in net.parameters() if p.requires_grad)
+        n_params = count_parameters(net)
         initial_state = parameter_snapshot(net)
         m = dde.Model(data, net)
         callback = _make_callback(dde, progress)
@@ -295,3 +311,24 @@ def fit_pinn(
         model=net,
         initial_state=initial_state,
     )
+
+
+def _scaled(count: int, fraction: float) -> int:
+    return 0 if count == 0 else max(1, int(round(fraction * count)))
+
+
+def measurement_budget(budget: PINNBudget, *, steps: int, fraction: float,
+                       data_seed: int) -> tuple[PINNBudget, dict[str, Any]]:
+    """Budget of a replica measurement: ``steps`` Adam steps, no L-BFGS, and a ``fraction``
+    of each kind of collocation point (at least one); every replica draws its random
+    points from ``data_seed``."""
+    short = dataclasses.replace(
+        budget, adam_iterations=steps, lbfgs_iterations=0,
+        num_domain=_scaled(budget.num_domain, fraction),
+        num_boundary=_scaled(budget.num_boundary, fraction),
+        num_initial=_scaled(budget.num_initial, fraction))
+    return short, {"points_seed": data_seed}
+
+
+#: The PINN kind's adapter (the runner's table maps ``"pinn"`` to it).
+ADAPTER = Adapter(kind="pinn", fit=fit_pinn, measurement=measurement_budget, options=OPTIONS)

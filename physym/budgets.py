@@ -1,0 +1,128 @@
+"""Training budgets: how large a model is and how long it trains, per problem kind.
+
+Every problem defines its budgets under the four names of :data:`BUDGET_NAMES`, in
+increasing cost: ``smoke`` (tests, seconds), ``quick`` (a first look on a CPU), ``standard``
+(a workstation) and ``paper`` (published sizes, for a GPU). A study preset may change single
+fields of a named budget (``budget_overrides``); the values a run used are recorded with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["BUDGET_NAMES", "PINNBudget", "OperatorBudget", "RegressionBudget"]
+
+#: Budget names in increasing cost; every built-in problem defines all four.
+BUDGET_NAMES: tuple[str, ...] = ("smoke", "quick", "standard", "paper")
+
+
+@dataclass(frozen=True)
+class PINNBudget:
+    """Training budget of a PINN (DeepXDE ``FNN`` trained by Adam, then L-BFGS).
+
+    Attributes
+    ----------
+    num_domain, num_boundary, num_initial : int
+        Collocation points (Hammersley sequence, identical in both arms).
+    width, depth : int
+        Hidden width and number of hidden layers of the tanh FNN.
+    adam_iterations : int
+        Adam steps at learning rate ``lr``.
+    lbfgs_iterations : int
+        Maximum L-BFGS iterations after Adam (0 disables it).
+    seeds : int
+        Default number of seeds of ``physym solve``.
+    """
+
+    num_domain: int
+    num_boundary: int
+    num_initial: int
+    width: int
+    depth: int
+    adam_iterations: int
+    lbfgs_iterations: int
+    lr: float = 1e-3
+    seeds: int = 3
+
+    @property
+    def total_steps(self) -> int:
+        return self.adam_iterations + self.lbfgs_iterations
+
+
+@dataclass(frozen=True)
+class OperatorBudget:
+    """Training budget of a grid operator (FNO, TFNO, UNO).
+
+    Attributes
+    ----------
+    n_train, n_test : int
+        Training and held-out samples of the cached data set.
+    resolution : int
+        Grid points per spatial axis the operator sees.
+    epochs, batch_size, lr : int, int, float
+        Adam with a cosine learning-rate schedule and relative-L2 loss.
+    modes, width, n_layers : int
+        Fourier modes per axis, hidden channels and number of operator layers.
+    seeds : int
+        Default number of seeds of ``physym solve``.
+    """
+
+    n_train: int
+    n_test: int
+    resolution: int
+    epochs: int
+    batch_size: int
+    modes: int
+    width: int
+    n_layers: int = 4
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    seeds: int = 3
+
+    @property
+    def total_steps(self) -> int:
+        return self.epochs
+
+
+@dataclass(frozen=True)
+class RegressionBudget:
+    """Training budget of a regression MLP (torch; full-batch Adam, then L-BFGS).
+
+    Attributes
+    ----------
+    width, depth : int
+        Hidden width and number of hidden layers.
+    adam_iterations : int
+        Full-batch Adam steps at learning rate ``lr``.
+    lbfgs_iterations : int
+        Maximum L-BFGS iterations after Adam (0 disables it; it may stop earlier when
+        converged).
+    lr : float
+        Adam learning rate.
+    activation : {"tanh"}
+        Hidden activation (smooth, so that derivatives of the network exist).
+    seeds : int
+        Default number of seeds of ``physym solve``.
+    """
+
+    width: int
+    depth: int
+    adam_iterations: int
+    lbfgs_iterations: int = 0
+    lr: float = 1e-3
+    activation: str = "tanh"
+    seeds: int = 3
+
+    def __post_init__(self) -> None:
+        for name in ("width", "depth"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        for name in ("adam_iterations", "lbfgs_iterations"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.activation != "tanh":
+            raise ValueError(f"activation must be tanh, got {self.activation!r}")
+
+    @property
+    def total_steps(self) -> int:
+        return self.adam_iterations + self.lbfgs_iterations

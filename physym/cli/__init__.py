@@ -1,0 +1,62 @@
+"""The ``physym`` command line (typer + rich): one module per command.
+
+* ``physym problems`` — :mod:`physym.cli.problems`
+* ``physym solve`` — :mod:`physym.cli.solve`
+* ``physym data generate|info`` — :mod:`physym.cli.data`
+* ``physym measure`` — :mod:`physym.cli.measure`
+* ``physym study`` and ``physym report`` — :mod:`physym.cli.study`
+
+What they share (consoles, errors, ``--param`` parsing, run folders, common options) is in
+:mod:`physym.cli._common`. The command modules import only downwards (library modules and
+``_common``), never this package or each other.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from physym._version import __version__
+from physym.cli._common import out
+from physym.cli.data import data_app
+from physym.cli.measure import measure_command
+from physym.cli.problems import problems_command
+from physym.cli.solve import solve_command
+from physym.cli.study import report_command, study_command
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="physym",
+    help="Input dimension expansion for PINNs and neural operators: train both arms, "
+    "measure the difference honestly.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"physym {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """physym command line."""
+
+
+app.command("problems")(problems_command)
+app.command("solve")(solve_command)
+app.add_typer(data_app, name="data")
+app.command("measure")(measure_command)
+app.command("study")(study_command)
+app.command("report")(report_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
