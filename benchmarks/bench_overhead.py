@@ -90,7 +90,8 @@ def _fnn_arm(ctx: Context, expansion: Expansion, steps: int) -> Arm:
 
 
 def _mlp_arm(ctx: Context, expansion: Expansion, steps: int) -> Arm:
-    from physym.models.regression import build_mlp, train_mlp  # noqa: PLC0415
+    from physym.models.mlp import build_mlp  # noqa: PLC0415
+    from physym.models.regression import train_mlp  # noqa: PLC0415
 
     problem = get_problem("qcd_eos").task(None)()
     budget = problem.budget(_budget_name(ctx))

@@ -8,12 +8,29 @@ fields of a named budget (``budget_overrides``); the values a run used are recor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields
 
 __all__ = ["BUDGET_NAMES", "PINNBudget", "OperatorBudget", "RegressionBudget"]
 
 #: Budget names in increasing cost; every built-in problem defines all four.
 BUDGET_NAMES: tuple[str, ...] = ("smoke", "quick", "standard", "paper")
+
+
+def _check_fields(budget: object, *, positive: tuple[str, ...], non_negative: tuple[str, ...] = (),
+                  rates: tuple[str, ...] = ("lr",), minimum: dict[str, int] | None = None) -> None:
+    """``ValueError`` naming the first field of ``budget`` that is out of range."""
+    name = type(budget).__name__
+    for f in fields(budget):  # type: ignore[arg-type]
+        value = getattr(budget, f.name)
+        if f.name in positive or f.name in non_negative or f.name in (minimum or {}):
+            low = (minimum or {}).get(f.name, 1 if f.name in positive else 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name}.{f.name} must be an integer >= {low}, got {value!r}")
+        elif f.name in rates:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name}.{f.name} must be a positive finite number, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,11 @@ class PINNBudget:
     lbfgs_iterations: int
     lr: float = 1e-3
     seeds: int = 3
+
+    def __post_init__(self) -> None:
+        _check_fields(self, positive=("num_domain", "width", "depth", "seeds"),
+                      non_negative=("num_boundary", "num_initial", "adam_iterations",
+                                    "lbfgs_iterations"))
 
     @property
     def total_steps(self) -> int:
@@ -79,6 +101,14 @@ class OperatorBudget:
     weight_decay: float = 1e-4
     seeds: int = 3
 
+    def __post_init__(self) -> None:
+        _check_fields(self, positive=("n_train", "n_test", "epochs", "batch_size", "modes",
+                                      "width", "n_layers", "seeds"), minimum={"resolution": 2})
+        if not (isinstance(self.weight_decay, (int, float)) and math.isfinite(self.weight_decay)
+                and self.weight_decay >= 0):
+            raise ValueError(f"OperatorBudget.weight_decay must be a finite number >= 0, "
+                             f"got {self.weight_decay!r}")
+
     @property
     def total_steps(self) -> int:
         return self.epochs
@@ -114,12 +144,8 @@ class RegressionBudget:
     seeds: int = 3
 
     def __post_init__(self) -> None:
-        for name in ("width", "depth"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
-        for name in ("adam_iterations", "lbfgs_iterations"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        _check_fields(self, positive=("width", "depth", "seeds"),
+                      non_negative=("adam_iterations", "lbfgs_iterations"))
         if self.activation != "tanh":
             raise ValueError(f"activation must be tanh, got {self.activation!r}")
 

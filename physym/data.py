@@ -26,11 +26,12 @@ import numpy as np
 import torch
 
 from physym.io import DataFileError, atomic_path, cache_path, derive_seed
+from physym.resources import check_memory
 
 if TYPE_CHECKING:  # pragma: no cover
     from physym.problem import OperatorProblem
 
-__all__ = ["chunk_seed", "generate", "write_pdebench", "read_pdebench", "cached_dataset",
+__all__ = ["chunk_seed", "generation_memory", "generate", "write_pdebench", "read_pdebench", "cached_dataset",
            "split_train_test"]
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,15 @@ logger = logging.getLogger(__name__)
 def chunk_seed(seed: int, index: int) -> int:
     """Independent 63-bit seed of chunk ``index`` of a data set with ``seed``."""
     return derive_seed(seed, index)
+
+
+def generation_memory(problem: "OperatorProblem", *, n: int, resolution: int) -> float:
+    """Peak bytes of :func:`generate`, roughly: the float32 inputs and targets twice (the
+    chunks and their concatenation), and a chunk's solver workspace (about 40 complex
+    double copies of a field: the stages of an exponential integrator and their FFTs)."""
+    cells = float(resolution) ** problem.n_dim
+    out = 2 * 4.0 * n * (problem.in_channels + problem.out_channels) * cells
+    return out + 16.0 * 40 * min(n, problem.chunk_size) * cells
 
 
 def generate(
@@ -59,11 +69,17 @@ def generate(
 
     Raises
     ------
+    ValueError
+        For ``n < 1``, or a data set whose estimated memory
+        (:func:`generation_memory`) exceeds what the machine has: checked before solving.
     RuntimeError
         If the solver produced NaN or inf.
     """
     if n < 1:
         raise ValueError(f"n must be a positive integer, got {n}")
+    check_memory(generation_memory(problem, n=n, resolution=resolution),
+                 what=f"{n} samples at resolution {resolution}",
+                 hint="use a smaller --n or --resolution")
     xs, ys = [], []
     start = time.perf_counter()
     for index in range(math.ceil(n / problem.chunk_size)):

@@ -32,6 +32,9 @@ GRID_LAYOUTS: tuple[str, ...] = ("channels", "interleave")
 LAYOUTS: tuple[str, ...] = COORDINATE_LAYOUTS + GRID_LAYOUTS
 
 _NAMED_FILLS = {"pi": math.pi, "π": math.pi, "e": math.e}
+#: Largest magnitude of a fill constant. The constants multiply first-layer weights of order
+#: one; far beyond this the first layer saturates (tanh) or float32 overflows (1e308 did).
+MAX_FILL = 1e6
 
 
 def parse_fill(value: str | float) -> float:
@@ -50,12 +53,14 @@ def parse_fill(value: str | float) -> float:
             number = float(key)
         except ValueError:
             raise ValueError(
-                f"fill must be a finite number, 'pi' or 'e', got {value!r}"
+                f"fill must be a finite number with |fill| <= {MAX_FILL:g}, 'pi' or 'e', "
+                f"got {value!r}"
             ) from None
     else:
         number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"fill must be a finite number, 'pi' or 'e', got {value!r}")
+    if not math.isfinite(number) or abs(number) > MAX_FILL:
+        raise ValueError(f"fill must be a finite number with |fill| <= {MAX_FILL:g}, 'pi' or "
+                         f"'e', got {value!r}")
     return number
 
 
@@ -66,10 +71,13 @@ class Expansion:
     Parameters
     ----------
     n : int
-        Number of auxiliary constants per original input (``n >= 0``). ``n = 0`` is the
-        baseline and leaves every input unchanged.
+        Number of auxiliary constants in total (``n >= 0``), not per input: a PINN on
+        ``(x, t)`` with ``n = 4`` takes ``2 + 4`` inputs; an operator gets ``n`` constant
+        channels (``interleave``: ``n`` fill points after each original point, per axis).
+        ``n = 0`` is the baseline and leaves every input unchanged.
     fill : float
-        Value of the constants. Finite; ``parse_fill`` also accepts ``"pi"`` and ``"e"``.
+        Value of the constants, finite with ``|fill| <= MAX_FILL``; ``parse_fill`` also
+        accepts ``"pi"`` and ``"e"``.
     layout : {"append", "symmetric", "channels", "interleave"}
         ``append``: ``[x, t, c, ..., c]``; ``symmetric``: ``n // 2`` constants before the
         inputs and the rest after (the ``[pi, pi, x, pi, pi]`` form); ``channels``: ``n``

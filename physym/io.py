@@ -22,8 +22,10 @@ __all__ = [
     "cache_path",
     "atomic_path",
     "write_json",
+    "json_safe",
     "DataFileError",
     "fingerprint_arrays",
+    "file_digest",
     "derive_seed",
     "comparison_dataset",
     "write_netcdf",
@@ -42,6 +44,15 @@ def fingerprint_arrays(*arrays: np.ndarray) -> str:
         a = np.ascontiguousarray(a)
         digest.update(str((a.shape, a.dtype.str)).encode())
         digest.update(a.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def file_digest(path: Path, *, chunk: int = 1 << 20) -> str:
+    """SHA-256 (first 16 hex digits) of a file's content, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
     return digest.hexdigest()[:16]
 
 
@@ -65,14 +76,25 @@ def cache_path(prefix: str, key: dict[str, Any]) -> Path:
     return data_dir() / f"{prefix}-{hashlib.sha256(blob).hexdigest()[:12]}.h5"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it onto ``path`` only on success."""
+    """Yield a temporary path next to ``path``; move it onto ``path`` only on success.
+
+    The file gets the permissions of an ordinary new file (``0o666`` less the umask), not
+    the private ``0o600`` of a temporary file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -80,10 +102,24 @@ def atomic_path(path: Path) -> Iterator[Path]:
         raise
 
 
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every NaN or infinite float replaced by ``None`` (JSON has no NaN)."""
+    if isinstance(obj, float):
+        return obj if np.isfinite(obj) else None
+    if isinstance(obj, np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
 def write_json(path: Path, obj: Any) -> None:
-    """Write ``obj`` as indented JSON, atomically."""
+    """Write ``obj`` as indented, strictly valid JSON (NaN and inf as ``null``), atomically."""
+    text = json.dumps(json_safe(obj), indent=2, sort_keys=False, default=str, allow_nan=False)
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+        tmp.write_text(text + "\n")
 
 
 def comparison_dataset(comparison: Any, attrs: dict[str, Any]) -> Any:

@@ -36,13 +36,25 @@ def _labels(comparison: "Comparison") -> tuple[str, str]:
     return "baseline (n=0)", f"expanded ({exp.describe()})"
 
 
+def check_plottable(problem: "Problem") -> None:
+    """``ValueError`` before any training when :func:`plot_comparison` cannot draw ``problem``.
+
+    A PINN is drawn on the tensor grid of its two evaluation axes; a problem with more
+    inputs (scored on random points) has no such picture.
+    """
+    if problem.kind == "pinn":
+        names = list(problem.evaluation_axes())
+        if len(names) != 2:
+            raise ValueError(f"--plot draws PINN problems with two inputs; "
+                             f"{type(problem).__name__} has {len(names)} ({', '.join(names)})")
+
+
 def _pinn_figure(problem: "Problem", comparison: "Comparison") -> "Figure":
     from matplotlib.figure import Figure  # noqa: PLC0415
 
+    check_plottable(problem)
     axes = problem.evaluation_axes()
     names = list(axes)
-    if len(names) != 2:
-        raise ValueError(f"PINN plots need two inputs, {type(problem).__name__} has {len(names)}")
     a0, a1 = axes[names[0]], axes[names[1]]
     shape = (len(a0), len(a1))
     exact = np.asarray(problem.exact(problem.evaluation_points()))[:, 0].reshape(shape)

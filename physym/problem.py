@@ -11,9 +11,9 @@ A physics problem is written once, as a subclass of one of the kinds:
 * :class:`RegressionProblem` — a function learned from samples (torch MLP).
 
 A problem only *describes*: it never trains. Each kind has one adapter in
-:mod:`physym.models` (an :class:`Adapter`: the kind's ``fit``, its short measurement budget
-and the architecture options it supports), and the runner picks it by ``kind`` from one
-table, so no code outside the adapters special-cases a kind. A problem module groups its
+:mod:`physym.models` (a :class:`physym.models.Adapter`: the kind's ``fit``, its short
+measurement budget and the architecture options it supports), and the runner picks it by
+``kind`` from one table, so no code outside the adapters special-cases a kind. A problem module groups its
 tasks in a module-level ``PROBLEM = ProblemFamily(...)``; a single problem class (for example
 in a user's own file) is a family of one task, named after its kind.
 
@@ -41,7 +41,6 @@ __all__ = [
     "RegressionProblem",
     "ProblemFamily",
     "Fit",
-    "Adapter",
     "TrainingDiverged",
 ]
 
@@ -83,36 +82,6 @@ class Fit:
     prediction: np.ndarray | None = None
     model: Any = field(default=None, repr=False, compare=False)
     initial_state: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class Adapter:
-    """What a problem kind's adapter provides to the runner and the measurement driver.
-
-    One instance per kind lives in its module of :mod:`physym.models`; the runner's table
-    maps ``Problem.kind`` to it.
-
-    Attributes
-    ----------
-    kind : str
-        The problem kind it trains (``"pinn"``, ``"operator"``, ``"regression"``).
-    fit : callable
-        ``fit(problem, *, model, expansion, budget, seed, data_seed, device, progress=None,
-        data_file=None, options=None, **extra) -> Fit``: build, train and score one model.
-        Both arms of a comparison call it with identical arguments but ``expansion``.
-    measurement : callable
-        ``measurement(budget, *, steps, fraction, data_seed) -> (budget, extra)``: the
-        budget of a short replica measurement (``steps`` full-batch Adam steps on a
-        ``fraction`` of the training data, the same data for every replica) and the extra
-        keywords ``fit`` needs for it.
-    options : tuple of str
-        The :class:`~physym.options.ModelOptions` fields its models support.
-    """
-
-    kind: str
-    fit: Callable[..., Fit]
-    measurement: Callable[..., tuple[Any, dict[str, Any]]]
-    options: tuple[str, ...] = ()
 
 
 class Problem(abc.ABC):
@@ -201,10 +170,33 @@ class PINNProblem(Problem):
         """1-D coordinate arrays, one per input in ``input_names`` order, spanning the test grid."""
 
     def evaluation_points(self) -> np.ndarray:
-        """Test points ``(N, d)``: the tensor grid of :meth:`evaluation_axes` (``ij`` order)."""
+        """Test points ``(N, d)``: the tensor grid of :meth:`evaluation_axes` (``ij`` order).
+
+        Override it where a tensor grid is too large (a 5-D domain): return seeded random
+        points instead; :meth:`evaluation_axes` then only serves plots.
+        """
         axes = list(self.evaluation_axes().values())
         mesh = np.meshgrid(*axes, indexing="ij")
         return np.stack([m.ravel() for m in mesh], axis=-1)
+
+    def output_metrics(self, points: np.ndarray, prediction: np.ndarray,
+                       exact: np.ndarray) -> dict[str, float]:
+        """Further scores of a trained network, e.g. the error of ``|h|`` for a complex ``h``.
+
+        Parameters
+        ----------
+        points : numpy.ndarray
+            ``(N, d)`` evaluation points.
+        prediction, exact : numpy.ndarray
+            ``(N, n_outputs)`` predicted and reference outputs.
+
+        Returns
+        -------
+        dict of str to float
+            Added to ``Fit.metrics``; the default adds nothing. (With several outputs the
+            adapter already scores each, as ``error_<name>``.)
+        """
+        return {}
 
 
 

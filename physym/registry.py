@@ -21,16 +21,18 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import json
 import logging
 import sys
+import traceback
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from physym.problem import Problem, ProblemFamily
+from physym.problem import OperatorProblem, PINNProblem, Problem, ProblemFamily, RegressionProblem
 
 __all__ = ["BUILTINS", "ENTRY_POINT_GROUP", "get_problem", "available", "reference",
-           "UnknownProblem"]
+           "is_builtin", "source_digest", "UnknownProblem"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,18 @@ BUILTINS: dict[str, str] = {
     "darcy": "physym.problems.darcy:PROBLEM",
     "navier_stokes": "physym.problems.navier_stokes:PROBLEM",
     "qcd_eos": "physym.problems.qcd_eos:PROBLEM",
+    # the PINN benchmark suite (PINNacle's categories)
+    "wave1d": "physym.problems.wave1d:PROBLEM",
+    "allen_cahn": "physym.problems.allen_cahn:PROBLEM",
+    "kdv": "physym.problems.kdv:PROBLEM",
+    "kuramoto_sivashinsky": "physym.problems.kuramoto_sivashinsky:PROBLEM",
+    "schrodinger": "physym.problems.schrodinger:PROBLEM",
+    "diffusion_reaction": "physym.problems.diffusion_reaction:PROBLEM",
+    "klein_gordon": "physym.problems.klein_gordon:PROBLEM",
+    "helmholtz2d": "physym.problems.helmholtz2d:PROBLEM",
+    "heat2d_multiscale": "physym.problems.heat2d_multiscale:PROBLEM",
+    "poisson_nd": "physym.problems.poisson_nd:PROBLEM",
+    "heat_nd": "physym.problems.heat_nd:PROBLEM",
 }
 
 
@@ -58,6 +72,16 @@ def _as_family(obj: Any, name: str) -> ProblemFamily:
         return obj
     if inspect.isclass(obj) and issubclass(obj, Problem) and not inspect.isabstract(obj):
         return ProblemFamily.single(obj, name)
+    if inspect.isclass(obj) and issubclass(obj, Problem):
+        kind = next((k.__name__ for k in (PINNProblem, OperatorProblem, RegressionProblem)
+                     if issubclass(obj, k)), "Problem")
+        missing = ", ".join(sorted(obj.__abstractmethods__))
+        try:
+            where = f"{inspect.getsourcefile(obj)}:{inspect.getsourcelines(obj)[1]}: "
+        except (OSError, TypeError):
+            where = ""
+        raise UnknownProblem(f"{where}class {obj.__name__} does not implement {missing} "
+                             f"(required by {kind})")
     raise UnknownProblem(
         f"{name!r} is neither a ProblemFamily nor a concrete PINNProblem, OperatorProblem "
         f"or RegressionProblem subclass (got {type(obj).__name__})"
@@ -79,13 +103,23 @@ def _load_file(path: Path, attr: str, spec: str) -> ProblemFamily:
         sys.modules[module_name] = module
         try:
             loader_spec.loader.exec_module(module)
-        except Exception:
+        except Exception as exc:
             del sys.modules[module_name]
-            raise
+            raise UnknownProblem(_load_error(path, exc)) from exc
         _FILE_MODULES[module_name] = path
     if not hasattr(module, attr):
         raise UnknownProblem(f"{str(path)!r} defines no {attr!r}")
     return _as_family(getattr(module, attr), attr)
+
+
+def _load_error(path: Path, exc: BaseException) -> str:
+    """One line: the file, the line and what went wrong while importing it."""
+    if isinstance(exc, SyntaxError):
+        return f"{path}:{exc.lineno}: syntax error: {exc.msg}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if Path(f.filename).resolve() == path.resolve()]
+    where = f"{path}:{frames[-1].lineno}" if frames else str(path)
+    return f"{where}: cannot import the problem file: {type(exc).__name__}: {exc}"
 
 
 def _load_target(target: str, name: str) -> ProblemFamily:
@@ -173,3 +207,43 @@ def reference(obj: Any) -> str:
     if module_name in _FILE_MODULES:
         return f"{_FILE_MODULES[module_name]}:{attr}"
     return f"{module_name}:{attr}"
+
+
+def is_builtin(name: str) -> bool:
+    """Whether ``name`` is physym's own code: a built-in name or a ``physym.*`` module."""
+    return name in BUILTINS or name.partition(":")[0].startswith("physym.")
+
+
+def _source_file(name: str) -> Path | None:
+    """The file that defines the problem called ``name`` (``None`` if it has none)."""
+    target, sep, _ = name.rpartition(":")
+    if not sep:
+        eps = _entry_points()
+        if name not in eps:
+            return None
+        target = eps[name].value.partition(":")[0]
+    elif target.endswith(".py") or "/" in target or "\\" in target:
+        return Path(target)
+    module = sys.modules.get(target)
+    origin = getattr(module, "__file__", None) if module is not None else None
+    if origin is None:
+        found = importlib.util.find_spec(target)
+        origin = found.origin if found is not None else None
+    return Path(origin) if origin and Path(origin).is_file() else None
+
+
+def source_digest(name: str, *, task: str | None = None,
+                  params: dict[str, Any] | None = None) -> str:
+    """Hash of the source file and resolved parameters of a problem defined outside physym.
+
+    ``""`` for physym's own problems (:func:`is_builtin`), which are versioned with physym.
+    A change of the file or of a parameter (a default included) changes the digest, and
+    with it every key of a run of that problem.
+    """
+    if is_builtin(name):
+        return ""
+    source = _source_file(name)
+    digest = hashlib.sha256()
+    digest.update(source.read_bytes() if source is not None else name.encode())
+    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:16]

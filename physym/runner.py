@@ -5,19 +5,18 @@ own data deterministically from ``data_seed`` and the model is initialised from 
 The two arms of a comparison share every field of the spec except ``expansion.n``.
 
 The runner trains nothing itself: :data:`ADAPTERS` maps each problem kind to its adapter
-(:class:`~physym.problem.Adapter`) in :mod:`physym.models`, and every run, measurement and
+(:class:`~physym.models.Adapter`) in :mod:`physym.models`, and every run, measurement and
 study goes through that one table.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 import math
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -25,15 +24,17 @@ import torch
 
 from physym.expansion import Expansion
 from physym.io import DataFileError
+from physym.models import Adapter
 from physym.models import operator as _operator
 from physym.models import pinn as _pinn
 from physym.models import regression as _regression
-from physym.options import ModelOptions
-from physym.problem import Adapter, Problem, ProblemFamily, TrainingDiverged
+from physym.problem import Problem, ProblemFamily, TrainingDiverged
 from physym.registry import get_problem, reference
+from physym.resources import check_memory
+from physym.spec import RunSpec, parse_params, replace_fields
 
 __all__ = ["ADAPTERS", "RunSpec", "RunResult", "Comparison", "run", "compare", "resolve_device",
-           "prepare", "adapter_for", "parse_params", "replace_fields"]
+           "prepare", "adapter_for"]
 
 #: Problem kind -> its adapter: the one place that knows which code trains which kind.
 ADAPTERS: Mapping[str, Adapter] = {
@@ -72,88 +73,6 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     raise ValueError(f"device must be auto, cpu, cuda or cuda:N, got {device!r}")
 
 
-@dataclass(frozen=True)
-class RunSpec:
-    """Everything that defines one training run.
-
-    Parameters
-    ----------
-    problem : str, Problem subclass or ProblemFamily
-        Registry name, ``path/to/file.py:Class`` or ``package.module:Name``; a class or
-        family object is stored as such a reference (:func:`physym.registry.reference`),
-        so that the spec stays serialisable.
-    task : str, optional
-        Task of the problem (its default when ``None``).
-    model : str, optional
-        Model name (the task's default when ``None``).
-    expansion : Expansion
-        ``n = 0`` is the baseline.
-    seed : int
-        Model initialisation (and batch order) seed.
-    budget : str
-        ``smoke``, ``quick``, ``standard`` or ``paper``.
-    params : tuple of (str, str)
-        Overrides of the problem's parameters, ``(("nu", "0.01"),)``.
-    data_seed : int
-        Seed of the generated data set of operator and regression tasks (shared by every
-        arm and seed). PINN tasks have no data set: their Hammersley collocation points are
-        deterministic, and the random boundary/initial points DeepXDE draws follow
-        ``seed`` — identical in both arms of a seed, which is what the pairing needs.
-    data : str, optional
-        PDEBench-layout HDF5 file to train and test on instead of generated data
-        (operator tasks only).
-    budget_overrides : tuple of (str, str)
-        Fields of the named budget to change, ``(("epochs", "20"),)`` (a study preset's
-        way to size runs); left out of :meth:`to_dict` and :meth:`key` when empty.
-    options : ModelOptions
-        Architecture options (the parameter-matched control, dropout, batch norm); the
-        default changes nothing and is left out of :meth:`to_dict` and :meth:`key`.
-    """
-
-    problem: str
-    task: str | None = None
-    model: str | None = None
-    expansion: Expansion = field(default_factory=Expansion)
-    seed: int = 0
-    budget: str = "quick"
-    params: tuple[tuple[str, str], ...] = ()
-    data_seed: int = 0
-    data: str | None = None
-    options: ModelOptions = field(default_factory=ModelOptions)
-    budget_overrides: tuple[tuple[str, str], ...] = ()
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.problem, str):
-            object.__setattr__(self, "problem", reference(self.problem))
-
-    def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        d["params"] = dict(self.params)
-        d.pop("options")
-        if not self.options.is_default:
-            d["options"] = self.options.to_dict()
-        d.pop("budget_overrides")
-        if self.budget_overrides:
-            d["budget_overrides"] = dict(self.budget_overrides)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "RunSpec":
-        """Inverse of :meth:`to_dict` (``ValueError``/``TypeError`` on malformed input)."""
-        d = dict(d)
-        d["expansion"] = Expansion(**d.get("expansion", {}))
-        d["params"] = tuple(sorted((str(k), str(v)) for k, v in dict(d.get("params", {})).items()))
-        d["options"] = ModelOptions.from_dict(d.get("options"))
-        d["budget_overrides"] = tuple(
-            sorted((str(k), str(v)) for k, v in dict(d.get("budget_overrides", {})).items()))
-        return cls(**d)
-
-    def key(self) -> str:
-        """Stable 16-hex-digit identifier of the spec."""
-        blob = json.dumps(self.to_dict(), sort_keys=True, default=str).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
-
-
 @dataclass
 class RunResult:
     """Outcome of one run. ``status`` is ``"ok"`` or ``"failed"`` (with ``reason``)."""
@@ -187,64 +106,16 @@ def adapter_for(problem: Problem | type[Problem]) -> Adapter:
     return ADAPTERS[kind]
 
 
-def parse_params(params_cls: type, overrides: Mapping[str, str]) -> Any:
-    """Build a ``Params`` dataclass from ``KEY=VALUE`` strings, coercing to field types.
-
-    Raises
-    ------
-    ValueError
-        For an unknown key or a value that cannot be converted; the message lists the
-        allowed keys.
-    """
-    return replace_fields(params_cls(), overrides, what="parameter")
-
-
-def replace_fields(instance: Any, overrides: Mapping[str, str], *, what: str = "field") -> Any:
-    """A copy of the dataclass ``instance`` with ``KEY=VALUE`` strings coerced to its types.
-
-    Used for problem parameters and for a study's budget overrides (``epochs=20``).
-
-    Raises
-    ------
-    ValueError
-        For an unknown key or a value that cannot be converted to the field's type.
-    """
-    cls = type(instance)
-    fields = [f.name for f in dataclasses.fields(cls)]
-    values: dict[str, Any] = {}
-    for key, raw in overrides.items():
-        if key not in fields:
-            raise ValueError(
-                f"unknown {what} {key!r} for {cls.__qualname__}; "
-                f"allowed: {', '.join(fields) or 'none'}"
-            )
-        default, raw = getattr(instance, key), str(raw)
-        try:
-            if isinstance(default, bool):
-                if raw.lower() not in ("true", "false", "1", "0"):
-                    raise ValueError
-                values[key] = raw.lower() in ("true", "1")
-            elif isinstance(default, int):
-                values[key] = int(raw)
-            elif isinstance(default, float):
-                values[key] = float(raw)
-            else:
-                values[key] = type(default)(raw) if default is not None else raw
-        except ValueError:
-            raise ValueError(
-                f"{what} {key}={raw!r} is not a valid {type(default).__name__}"
-            ) from None
-    return dataclasses.replace(instance, **values)
-
-
 def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
     """Resolve a spec to ``(problem instance, model name, budget)`` and validate it.
 
     Raises
     ------
     ValueError
-        For an unknown problem, task, model, budget, parameter, or a layout the model
-        cannot take; the message names the value and what is allowed.
+        For an unknown problem, task, model, budget, parameter, a layout or option the
+        model cannot take, a missing data file, or a run whose estimated memory
+        (``Adapter.memory``) exceeds what the machine has; the message names the value and
+        what is allowed.
     """
     family = get_problem(spec.problem)
     cls = family.task(spec.task)
@@ -262,8 +133,17 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
     budget = problem.budget(spec.budget)
     if spec.budget_overrides:
         budget = replace_fields(budget, dict(spec.budget_overrides), what="budget field")
-    if spec.data is not None and cls.kind != "operator":
-        raise ValueError(f"a data file applies to operator tasks only, not to {cls.kind} tasks")
+    if spec.data is not None:
+        if cls.kind != "operator":
+            raise ValueError(f"a data file applies to operator tasks only, not to {cls.kind} tasks")
+        path = Path(spec.data)
+        if not path.is_file():
+            raise ValueError(f"data file {spec.data!r} "
+                             f"{'is not a file' if path.exists() else 'does not exist'}")
+    check_memory(adapter_for(problem).memory(problem, model=model, budget=budget,
+                                             expansion=spec.expansion),
+                 what=f"a {family.name}/{cls.kind}/{model} run with {spec.expansion.describe()}",
+                 hint="use a smaller --expand, budget or resolution")
     return problem, model, budget
 
 

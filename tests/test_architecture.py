@@ -24,11 +24,11 @@ PROBLEMS = ROOT / "problems"
 #: Layers, bottom first: a module may import its own layer and the layers below it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("contracts", ("physym._version", "physym._text", "physym.budgets", "physym.expansion",
-                   "physym.io", "physym.metrics", "physym.options", "physym.problem",
+                   "physym.io", "physym.metrics", "physym.options", "physym.problem", "physym.resources",
                    "physym.registry", "physym.data", "physym.symmetry", "physym.problems",
                    "physym.studies")),
     ("adapters", ("physym.models",)),
-    ("runner", ("physym.runner",)),
+    ("runner", ("physym.runner", "physym.spec")),
     ("study/measure", ("physym.measure", "physym.study", "physym.plotting")),
     ("cli", ("physym.cli",)),
     ("api", ("physym", "physym.__main__")),

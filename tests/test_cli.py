@@ -81,3 +81,32 @@ def test_console_entry_point_and_module(tmp_path):
     assert not (tmp_path / "r").exists()
     proc = subprocess.run(["physym", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("physym ")
+
+
+SUITE = ["wave1d", "allen_cahn", "kdv", "kuramoto_sivashinsky", "schrodinger",
+         "diffusion_reaction", "klein_gordon", "helmholtz2d", "heat2d_multiscale", "poisson_nd",
+         "heat_nd"]
+
+
+@pytest.mark.parametrize("problem", SUITE)
+def test_every_pinn_suite_problem_smoke_solves(tmp_path, problem):
+    from physym.registry import get_problem
+
+    cls = get_problem(problem).task()
+    plot = ["--plot"] if len(cls.input_names) == 2 else []
+    result = _run(["solve", problem, "--expand", "4", "--budget", "smoke", "--device", "cpu",
+                   "--threads", "1", "--out", str(tmp_path), *plot])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = tmp_path.iterdir()
+    data = json.loads((run_dir / "results.json").read_text())
+    assert all(r["status"] == "ok" and 0 < r["error"] < 10 for r in data["runs"])
+    if len(cls.output_names) > 1:  # each output scored, plus the problem's own metrics
+        assert all(f"error_{name}" in data["runs"][0]["metrics"] for name in cls.output_names)
+    if plot:
+        assert (run_dir / "comparison.png").stat().st_size > 10_000
+
+
+def test_plot_of_a_problem_without_a_picture_is_refused_before_training(tmp_path):
+    result = _run(["solve", "heat_nd", "--budget", "smoke", "--plot", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "--plot draws PINN problems with two inputs" in result.stderr
+    assert not (tmp_path / "r").exists()

@@ -61,7 +61,7 @@ def test_operator_match_is_closer_than_the_baseline(name):
 
 
 def test_coordinate_nets_match():
-    from physym.models.regression import build_mlp
+    from physym.models.mlp import build_mlp
     from physym.budgets import RegressionBudget
 
     budget = RegressionBudget(width=20, depth=3, adam_iterations=1)

@@ -5,7 +5,7 @@ import pytest
 
 from physym import registry
 from physym.problem import ProblemFamily
-from physym.runner import parse_params
+from physym.spec import parse_params
 from physym.registry import UnknownProblem, available, get_problem
 
 USER_FILE = textwrap.dedent(

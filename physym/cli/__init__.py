@@ -13,10 +13,13 @@ What they share (consoles, errors, ``--param`` parsing, run folders, common opti
 
 from __future__ import annotations
 
+import signal
+from typing import Any, NoReturn
+
 import typer
 
 from physym._version import __version__
-from physym.cli._common import out
+from physym.cli._common import err, out
 from physym.cli.data import data_app
 from physym.cli.measure import measure_command
 from physym.cli.problems import problems_command
@@ -58,5 +61,33 @@ app.command("report")(report_command)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; the exit codes are those of ``docs/cli.md``.
+
+    0 success, 1 a run failed (its record says why), 2 a usage or input error (one line,
+    nothing written), 130 interrupted (Ctrl-C: finished records and result files are kept,
+    nothing half-written is left).
+    """
+    interrupted = False
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        nonlocal interrupted
+        interrupted = True
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # let the clean-up finish undisturbed
+        raise KeyboardInterrupt
+
+    def stop() -> NoReturn:
+        err.print("physym: interrupted; finished results are kept, nothing half-written "
+                  "is left", markup=False, highlight=False)
+        raise SystemExit(130) from None
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        app()
+    except KeyboardInterrupt:  # not turned into click's Abort
+        stop()
+    except SystemExit:
+        if interrupted:  # click reports an interrupt as "Aborted!" with code 1
+            stop()
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -9,8 +9,11 @@ the typer options that several commands take. Numbers are formatted by
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
+import tempfile
+import traceback
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, NoReturn
@@ -28,7 +31,7 @@ from rich.progress import (
 )
 
 __all__ = ["out", "err", "UsageError", "fail", "setup_logging", "progress_bar", "set_threads",
-           "parse_param_options", "write_run_folder", "check_out_dir", "problem_argument",
+           "parse_param_options", "write_run_folder", "check_writable", "check_out_dir", "problem_argument",
            "task_option", "model_option", "fill_option", "layout_option", "device_option",
            "threads_option", "verbose_option", "param_option"]
 
@@ -42,8 +45,14 @@ class UsageError(Exception):
     """A bad command-line value; reported in one line with exit code 2."""
 
 
-def fail(message: str) -> NoReturn:
-    """Print ``physym: error: MESSAGE`` on stderr and exit with code 2."""
+def fail(message: str, exc: BaseException | None = None) -> NoReturn:
+    """Print ``physym: error: MESSAGE`` on stderr and exit with code 2.
+
+    With ``--verbose`` (logging at INFO) the traceback of ``exc`` (and of its cause) is
+    printed first; without, the one line is all a user sees.
+    """
+    if exc is not None and logging.getLogger().isEnabledFor(logging.INFO):
+        err.print("".join(traceback.format_exception(exc)), markup=False, highlight=False)
     err.print(f"physym: error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
@@ -84,19 +93,49 @@ def set_threads(threads: int | None) -> None:
 
 def parse_param_options(values: list[str]) -> dict[str, str]:
     """``--param KEY=VALUE`` values as a dict (``UsageError`` for a malformed one)."""
-    params = {}
+    params: dict[str, str] = {}
     for item in values:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--param must look like KEY=VALUE, got {item!r}")
+        if key.strip() in params:
+            raise UsageError(f"--param {key.strip()} is given more than once "
+                             f"({params[key.strip()]!r} and {value.strip()!r})")
         params[key.strip()] = value.strip()
     return params
 
 
+def check_writable(path: Path, *, option: str = "--out", is_file: bool = False) -> None:
+    """``UsageError`` unless ``path`` (a folder, or a file with ``is_file``) can be written.
+
+    Checked before any work: the nearest existing folder on the way to ``path`` gets a
+    probe file, created and removed at once, so that an unwritable, read-only or impossible
+    location (a path under a regular file, under ``/proc``) is refused in one line instead
+    of after training. Nothing is left behind.
+    """
+    folder = path.parent if is_file else path
+    if is_file and path.exists() and not path.is_file():
+        raise UsageError(f"{option} {str(path)!r} exists and is not a file")
+    if folder.exists() and not folder.is_dir():
+        where = "" if folder == path else f": {str(folder)!r}"
+        raise UsageError(f"{option} {str(path)!r}{where} exists and is not a folder")
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"{option} {str(path)!r}: {str(probe)!r} is a file, not a folder")
+    try:
+        fd, name = tempfile.mkstemp(prefix=".physym-probe-", dir=probe)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise UsageError(f"{option} {str(path)!r} is not writable: "
+                         f"{exc.strerror or exc} (in {str(probe)!r})") from None
+
+
 def check_out_dir(path: Path) -> None:
-    """``UsageError`` when ``--out`` exists and is not a folder."""
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"--out {str(path)!r} exists and is not a folder")
+    """``--out DIR``: a writable folder, or one that can be created (:func:`check_writable`)."""
+    check_writable(path, option="--out")
 
 
 def write_run_folder(parent: Path, name: str, write: Callable[[Path], None]) -> Path:

@@ -8,7 +8,8 @@ from typing import Optional
 
 import typer
 
-from physym.cli._common import (UsageError, device_option, err, fail, out, param_option,
+from physym.cli._common import (UsageError, check_writable, device_option, err, fail, out,
+                                param_option,
                                 problem_argument,
                                 parse_param_options, progress_bar, set_threads, setup_logging,
                                 threads_option, verbose_option)
@@ -36,10 +37,12 @@ def generate_command(
     """Solve N instances with the problem's reference solver and write them as HDF5."""
     setup_logging(verbose)
     from physym._version import __version__  # noqa: PLC0415
-    from physym.data import generate, write_pdebench  # noqa: PLC0415
+    from physym.data import generate, generation_memory, write_pdebench  # noqa: PLC0415
+    from physym.resources import check_memory  # noqa: PLC0415
     from physym.io import data_dir  # noqa: PLC0415
     from physym.registry import get_problem  # noqa: PLC0415
-    from physym.runner import parse_params, resolve_device  # noqa: PLC0415
+    from physym.runner import resolve_device  # noqa: PLC0415
+    from physym.spec import parse_params  # noqa: PLC0415
 
     try:
         set_threads(threads)
@@ -63,12 +66,16 @@ def generate_command(
             raise UsageError(f"--resolution must be an integer >= 2, got {resolution}")
         dev = resolve_device(device)
         path = out_file or data_dir() / f"{family.name}_{task}_n{n}_s{resolution}_seed{seed}.h5"
-        if path.exists() and not force:
-            raise UsageError(f"{path} exists; use --force to replace it")
         if path.exists() and not path.is_file():
             raise UsageError(f"--out {str(path)!r} exists and is not a file")
+        if path.exists() and not force:
+            raise UsageError(f"{path} exists; use --force to replace it")
+        check_writable(path, is_file=True)
+        check_memory(generation_memory(prob, n=n, resolution=resolution),
+                     what=f"{n} samples at resolution {resolution}",
+                     hint="use a smaller --n or --resolution")
     except (ValueError, UsageError) as exc:
-        fail(str(exc))
+        fail(str(exc), exc)
 
     err.print(f"[bold]{family.name}[/] task [bold]{task}[/]: {n} samples at resolution "
               f"{resolution}, seed {seed}, device {dev}")
@@ -79,7 +86,7 @@ def generate_command(
             inputs, targets = generate(prob, n=n, resolution=resolution, seed=seed, device=dev,
                                        progress=lambda k: bar.advance(job, k))
         except ValueError as exc:  # e.g. a resolution the solver cannot produce
-            fail(str(exc))
+            fail(str(exc), exc)
     elapsed = time.perf_counter() - start
     attrs = {"problem": family.name, "task": task, "class": cls.__qualname__, "n": n,
              "resolution": resolution, "seed": seed, "params": prob.describe(),
@@ -96,10 +103,10 @@ def info_command(file: Path = typer.Argument(..., help="HDF5 file (physym or PDE
     from physym.io import DataFileError  # noqa: PLC0415
 
     if not file.is_file():
-        fail(f"data file {str(file)!r} does not exist")
+        fail(f"data file {str(file)!r} " + ("is not a file" if file.exists() else "does not exist"))
     try:
         ds = describe_file(file)
     except DataFileError as exc:
-        fail(str(exc))
+        fail(str(exc), exc)
     with ds:
         out.print(ds, markup=False, highlight=False, soft_wrap=True)

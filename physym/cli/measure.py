@@ -94,7 +94,7 @@ def measure_command(
         if data_file is not None:  # read and validate the whole file before training
             operator_dataset(prob, short, data_seed=data_seed, device=dev, data_file=data_file)
     except (ValueError, UsageError) as exc:
-        fail(str(exc))
+        fail(str(exc), exc)
 
     err.print(f"[bold]{family.name}[/] task [bold]{task_name}[/], model {model_name}, "
               f"{expansion.describe()}, technique {technique}, {replicas} replicas × {steps} "

@@ -73,7 +73,7 @@ def solve_command(
     problem: str = problem_argument(),
     task: Optional[str] = task_option(),
     model: Optional[str] = model_option(),
-    expand: int = typer.Option(4, "--expand", help="Number n >= 0 of constant auxiliary inputs of the expanded arm."),
+    expand: int = typer.Option(4, "--expand", help="Number n >= 0 of constant inputs added to the expanded arm (in total, not per input)."),
     fill: str = fill_option(),
     layout: Optional[str] = layout_option(),
     seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per arm (default: the budget's)."),
@@ -110,10 +110,14 @@ def solve_command(
         if n_seeds < 1:
             raise UsageError(f"--seeds must be a positive integer, got {n_seeds}")
         check_out_dir(out_dir)
+        if plot:
+            from physym.plotting import check_plottable  # noqa: PLC0415
+
+            check_plottable(prob)
         if data_file is not None:  # read and validate the whole file before training
             operator_dataset(prob, budget_obj, data_seed=data_seed, device=dev, data_file=data_file)
     except (ValueError, UsageError) as exc:
-        fail(str(exc))
+        fail(str(exc), exc)
 
     task_name = task or family.default_task
     steps = 2 * n_seeds * budget_obj.total_steps
@@ -158,6 +162,7 @@ def solve_command(
     failed = sum(r.status != "ok" for rs in comparison.arms.values() for r in rs)
     if failed:
         err.print(f"[yellow]{failed} run(s) failed; reasons are in results.json[/]")
+        raise typer.Exit(code=1)
 
 
 def _write_run(parent: Path, comparison: Any, problem: Any, budget: Any, *, plot: bool,

@@ -15,8 +15,8 @@ import typer
 from rich.table import Table
 
 from physym._text import fmt
-from physym.cli._common import (device_option, err, fail, out, progress_bar, setup_logging,
-                                verbose_option)
+from physym.cli._common import (UsageError, check_out_dir, device_option, err, fail, out, progress_bar,
+                                setup_logging, verbose_option)
 
 __all__ = ["study_command", "report_command"]
 
@@ -61,13 +61,14 @@ def _config_table(st: Any) -> Table:
     return table
 
 
-def _report(root: Path) -> None:
+def _report(root: Path) -> Any:
     from physym.study.report import build_report  # noqa: PLC0415
 
     st, written = build_report(root)
     out.print(_headline_table(st))
     out.print(_config_table(st))
     out.print("written: " + ", ".join(str(p) for p in written), highlight=False)
+    return st
 
 
 def study_command(
@@ -99,6 +100,7 @@ def study_command(
         if scheduler is not None and not dry_run:
             check_scheduler(scheduler)  # before anything is written
         root = out_dir or Path("runs") / f"study-{p.name}"
+        check_out_dir(root)
         if dry_run:
             specs = p.specs()
             out.print(f"preset {p.name}: {len(specs)} runs over "
@@ -106,11 +108,15 @@ def study_command(
                       f"model configurations; directory {root}", highlight=False)
             return
         plan = plan_study(p, root, resume=resume)
-    except (PresetError, StudyDirError, ExecutorError, ValueError) as exc:
-        fail(str(exc))
+    except (PresetError, StudyDirError, ExecutorError, ValueError, UsageError) as exc:
+        fail(str(exc), exc)
     if plan.corrupt:
         err.print(f"{len(plan.corrupt)} corrupt record(s) moved to {plan.root / 'records/corrupt'}"
                   " and queued again: " + "; ".join(plan.corrupt), highlight=False)
+    if plan.stale:
+        err.print(f"{len(plan.stale)} record(s) of runs whose problem code, parameters or data "
+                  f"changed moved to {plan.root / 'records/stale'}; those runs are done again",
+                  highlight=False)
     err.print(f"study {p.name}: {len(plan.specs)} runs, {len(plan.done)} already done, "
               f"{len(plan.todo)} to run → {plan.root}", highlight=False)
     if plan.todo:
@@ -123,10 +129,14 @@ def study_command(
                                    dask_local=dask_local, device=device, threads=threads,
                                    on_record=lambda r: bar.advance(task))
             except ExecutorError as exc:
-                fail(str(exc))
+                fail(str(exc), exc)
         err.print(f"finished: {counts['ok']} ok, {counts['failed']} failed, "
                   f"{counts['skipped']} skipped (done before)", highlight=False)
-    _report(plan.root)
+    st = _report(plan.root)
+    if st.failed_runs:
+        err.print(f"[yellow]{st.failed_runs} run(s) failed; their reasons are in report.md "
+                  "(`physym study --resume` retries them)[/]")
+        raise typer.Exit(code=1)
 
 
 def report_command(
@@ -136,8 +146,9 @@ def report_command(
     """Rebuild report.md, results.nc and the figures of a study from its records."""
     setup_logging(verbose)
     if not directory.is_dir():
-        fail(f"study directory {str(directory)!r} does not exist")
+        fail(f"study directory {str(directory)!r} "
+             + ("is not a folder" if directory.exists() else "does not exist"))
     try:
         _report(directory)
     except ValueError as exc:
-        fail(str(exc))
+        fail(str(exc), exc)

@@ -5,7 +5,51 @@
   operator task and the one operator training loop;
 * :mod:`physym.models.regression` — the float64 torch MLP of regression tasks.
 
-Each module defines ``ADAPTER``, a :class:`physym.problem.Adapter`; the runner's table
+Each module defines ``ADAPTER``, an :class:`Adapter`; the runner's table
 (:data:`physym.runner.ADAPTERS`) maps a problem's ``kind`` to it. Importing this package
 imports none of them.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from physym.problem import Fit
+
+__all__ = ["Adapter"]
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """What a problem kind's adapter provides to the runner and the measurement driver.
+
+    One instance per kind lives in its module of :mod:`physym.models`; the runner's table
+    maps ``Problem.kind`` to it.
+
+    Attributes
+    ----------
+    kind : str
+        The problem kind it trains (``"pinn"``, ``"operator"``, ``"regression"``).
+    fit : callable
+        ``fit(problem, *, model, expansion, budget, seed, data_seed, device, progress=None,
+        data_file=None, options=None, **extra) -> Fit``: build, train and score one model.
+        Both arms of a comparison call it with identical arguments but ``expansion``.
+    measurement : callable
+        ``measurement(budget, *, steps, fraction, data_seed) -> (budget, extra)``: the
+        budget of a short replica measurement (``steps`` full-batch Adam steps on a
+        ``fraction`` of the training data, the same data for every replica) and the extra
+        keywords ``fit`` needs for it.
+    options : tuple of str
+        The :class:`~physym.options.ModelOptions` fields its models support.
+    memory : callable
+        ``memory(problem, *, model, budget, expansion) -> float``: an estimate of the peak
+        bytes of one run, checked before any training (:func:`physym.resources.check_memory`).
+    """
+
+    kind: str
+    fit: Callable[..., Fit]
+    measurement: Callable[..., tuple[Any, dict[str, Any]]]
+    options: tuple[str, ...] = ()
+    memory: Callable[..., float] = lambda problem, **_: 0.0
+

@@ -36,7 +36,8 @@ from physym.io import fingerprint_arrays
 from physym.metrics import relative_l2, relative_l2_per_sample
 from physym.models._params import count_parameters, parameter_snapshot
 from physym.options import ModelOptions, matched_extra_units
-from physym.problem import Adapter, Fit, TrainingDiverged
+from physym.models import Adapter
+from physym.problem import Fit, TrainingDiverged
 
 if TYPE_CHECKING:  # pragma: no cover
     from physym.expansion import Expansion
@@ -356,6 +357,22 @@ def measurement_budget(budget: OperatorBudget, *, steps: int, fraction: float,
     return dataclasses.replace(budget, n_train=n, batch_size=n, epochs=steps), {}
 
 
+def memory_estimate(problem: "OperatorProblem", *, model: str, budget: OperatorBudget,
+                    expansion: "Expansion") -> float:
+    """Peak bytes of an operator run, roughly: the float32 data set twice (the arrays and
+    their tensors), a batch's activations (about 12 hidden-width copies per layer, kept for
+    the backward pass) on the expanded grid, and the spectral weights with Adam's state."""
+    cells = budget.resolution ** problem.n_dim
+    data = 2 * 4.0 * (budget.n_train + budget.n_test) * (problem.in_channels
+                                                         + problem.out_channels) * cells
+    grid = cells * (expansion.n + 1) ** problem.n_dim if expansion.layout == "interleave" else cells
+    channels = expansion.width(problem.in_channels) if expansion.layout == "channels" \
+        else problem.in_channels
+    batch = 4.0 * budget.batch_size * grid * (12 * budget.width * budget.n_layers + channels)
+    weights = 4 * 8.0 * budget.width ** 2 * budget.modes ** problem.n_dim * budget.n_layers
+    return data + batch + weights
+
+
 #: The operator kind's adapter (the runner's table maps ``"operator"`` to it).
 ADAPTER = Adapter(kind="operator", fit=fit_operator, measurement=measurement_budget,
-                  options=OPTIONS)
+                  options=OPTIONS, memory=memory_estimate)

@@ -1,17 +1,9 @@
-"""Regression adapter: a torch MLP, with and without input expansion.
+"""Regression adapter: the :class:`~physym.models.mlp.MLP` trained on a problem's samples.
 
-The network is ``[d + n] + [width] * depth + [k]``, tanh, Glorot-normal weights and zero
-biases (the DeepXDE ``FNN`` convention). The expansion is applied inside :meth:`MLP.forward`, so the network is a function of the original ``d``
-inputs only and derivatives with respect to them are unaffected by the constants.
-
-Everything runs in float64: problems score derivatives of the trained network (autograd),
-which float32 would limit to about 1e-4 relative accuracy.
-
-Initialisation is drawn from per-layer generators seeded by ``(seed, layer)``, so the two arms
-of a comparison share every hidden and output layer exactly. In the first layer the columns of
-the original inputs come from the same standard-normal draws in both arms; only their Glorot
-scale ``sqrt(2 / (fan_in + fan_out))`` changes with the input width, and the auxiliary columns
-are drawn after them.
+Full-batch Adam, then optionally L-BFGS, on the mean squared error, in float64: problems
+score derivatives of the trained network (autograd), which float32 would limit to about
+1e-4 relative accuracy. The two arms share the samples and every layer's initial draws
+(see :mod:`physym.models.mlp`).
 """
 
 from __future__ import annotations
@@ -30,131 +22,24 @@ from torch import nn
 from physym.budgets import RegressionBudget
 from physym.io import derive_seed, fingerprint_arrays
 from physym.metrics import max_abs_error, relative_l2_points
+from physym.models import Adapter
 from physym.models._params import count_parameters, parameter_snapshot
-from physym.options import ModelOptions, matched_extra_units
-from physym.problem import Adapter, Fit, TrainingDiverged
+from physym.models.mlp import MLP, OPTIONS, build_mlp, layer_seed
+from physym.options import ModelOptions
+from physym.problem import Fit, TrainingDiverged
 
 if TYPE_CHECKING:  # pragma: no cover
     from physym.expansion import Expansion
     from physym.problem import RegressionProblem
 
-__all__ = ["ADAPTER", "OPTIONS", "MLP", "build_mlp", "train_mlp", "fit_regression",
-           "measurement_budget", "sample_subset", "layer_seed"]
+__all__ = ["ADAPTER", "train_mlp", "fit_regression", "measurement_budget", "sample_subset"]
 
 logger = logging.getLogger(__name__)
 
-#: :class:`~physym.options.ModelOptions` fields the MLP supports.
-OPTIONS: tuple[str, ...] = ("match_params", "dropout", "batchnorm")
 #: L-BFGS iterations per ``optimizer.step`` call (progress granularity).
 _LBFGS_CHUNK = 50
 #: Adam progress is reported about this many times.
 _ADAM_REPORTS = 100
-
-
-def layer_seed(seed: int, layer: int) -> int:
-    """Independent 63-bit seed of layer ``layer`` for the model seed ``seed``."""
-    return derive_seed(seed, layer)
-
-
-class MLP(nn.Module):
-    """Fully connected tanh network whose first layer takes the expanded input.
-
-    Parameters
-    ----------
-    d_in, d_out : int
-        Original input width ``d`` and output width ``k``.
-    width, depth : int
-        Hidden width and number of hidden layers (``depth >= 1``).
-    expansion : Expansion
-        Applied to the input inside :meth:`forward`; first-layer width ``expansion.width(d_in)``.
-    seed : int
-        Initialisation seed (see the module docstring).
-    dtype : torch.dtype, optional
-        Parameter dtype (default float64).
-    first_width : int, optional
-        Width of the first hidden layer when it differs from ``width`` (the
-        parameter-matched control).
-    dropout : float, optional
-        Dropout probability after every hidden activation (``nn.Dropout``; 0 = none).
-    batchnorm : bool, optional
-        ``nn.BatchNorm1d`` before every hidden activation. The training loss has no
-        input derivatives, so ordinary batch statistics are correct here; derivatives taken
-        after training (eval mode) use the running statistics.
-
-    Neither option changes the initial weights or, when off, the network.
-    """
-
-    def __init__(self, d_in: int, d_out: int, *, width: int, depth: int,
-                 expansion: "Expansion", seed: int, dtype: torch.dtype = torch.float64,
-                 first_width: int | None = None, dropout: float = 0.0,
-                 batchnorm: bool = False) -> None:
-        super().__init__()
-        expansion.check_for("coordinate")
-        self.expansion = expansion
-        self.d_in = d_in
-        sizes = [expansion.width(d_in)] + [width] * depth + [d_out]
-        if first_width is not None:
-            sizes[1] = first_width
-        self.linears = nn.ModuleList(
-            nn.Linear(a, b, dtype=dtype) for a, b in zip(sizes[:-1], sizes[1:])
-        )
-        # only created when asked for, so that the default network is unchanged
-        self.norms = (nn.ModuleList(nn.BatchNorm1d(w, dtype=dtype) for w in sizes[1:-1])
-                      if batchnorm else None)
-        self.drop = nn.Dropout(dropout) if dropout > 0 else None
-        self.reset_parameters(seed)
-
-    def original_columns(self) -> torch.Tensor:
-        """Boolean mask ``(d + n,)`` of the first-layer columns that see the original inputs."""
-        marker = self.expansion(torch.full((1, self.d_in), math.nan, device="cpu"))
-        return torch.isnan(marker[0])
-
-    @torch.no_grad()
-    def reset_parameters(self, seed: int) -> None:
-        """Glorot-normal weights and zero biases from per-layer generators."""
-        for i, lin in enumerate(self.linears):
-            gen = torch.Generator().manual_seed(layer_seed(seed, i))
-            fan_out, fan_in = lin.weight.shape
-            std = math.sqrt(2.0 / (fan_in + fan_out))
-            z = torch.empty(fan_out, fan_in, dtype=torch.float64, device="cpu")
-            if i == 0:
-                cols = self.original_columns()
-                z[:, cols] = torch.randn(fan_out, int(cols.sum()), generator=gen, dtype=torch.float64)
-                z[:, ~cols] = torch.randn(fan_out, int((~cols).sum()), generator=gen,
-                                          dtype=torch.float64)
-            else:
-                z.normal_(generator=gen)
-            lin.weight.copy_(std * z)
-            lin.bias.zero_()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, d) -> (N, k)``; the constants are added here and carry no gradient."""
-        h = self.expansion(x)
-        for j, lin in enumerate(self.linears[:-1]):
-            z = lin(h) if self.norms is None else self.norms[j](lin(h))
-            h = torch.tanh(z) if self.drop is None else self.drop(torch.tanh(z))
-        return self.linears[-1](h)
-
-
-def build_mlp(*, d_in: int, d_out: int, budget: RegressionBudget, expansion: "Expansion",
-              seed: int, device: torch.device | str = "cpu",
-              options: ModelOptions | None = None) -> MLP:
-    """The float64 :class:`MLP` of ``budget``'s size on ``device``.
-
-    ``options.match_params = m`` (baseline only) widens the first hidden layer by the
-    :func:`~physym.options.matched_extra_units` that match ``m`` constant inputs;
-    ``options.dropout`` and ``options.batchnorm`` add those layers (see :class:`MLP`).
-    """
-    options = options or ModelOptions()
-    options.check_for(model="mlp", supported=OPTIONS, expansion=expansion)
-    first = None
-    if options.match_params:
-        nxt = budget.width if budget.depth > 1 else d_out
-        first = budget.width + matched_extra_units(n=options.match_params, fan_out=budget.width,
-                                                   fan_in=d_in, next_fan_out=nxt)
-    return MLP(d_in, d_out, width=budget.width, depth=budget.depth, expansion=expansion,
-               seed=seed, first_width=first, dropout=options.dropout,
-               batchnorm=options.batchnorm).to(device)
 
 
 def train_mlp(
@@ -395,6 +280,16 @@ def measurement_budget(budget: RegressionBudget, *, steps: int, fraction: float,
     return short, ({} if fraction == 1.0 else {"sample_fraction": fraction})
 
 
+def _memory(problem: "RegressionProblem", *, model: str, budget: RegressionBudget,
+            expansion: "Expansion") -> float:
+    """Peak bytes, roughly: float64 activations of the test set (derived quantities by
+    autograd keep about 8 copies) and the parameters with the optimisers' state."""
+    x_test, _ = problem.test_set()
+    widths = expansion.width(len(problem.input_names)) + budget.width * budget.depth
+    params = (widths + 1) * budget.width
+    return 8.0 * (8 * len(x_test) * widths + 200 * params)
+
+
 #: The regression kind's adapter (the runner's table maps ``"regression"`` to it).
 ADAPTER = Adapter(kind="regression", fit=fit_regression, measurement=measurement_budget,
-                  options=OPTIONS)
+                  options=OPTIONS, memory=_memory)

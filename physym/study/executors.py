@@ -13,9 +13,12 @@ import logging
 import multiprocessing
 import os
 import socket
+import threading
 import time
 import traceback
 from typing import Any, Iterator, Sequence
+
+import psutil
 
 from physym.runner import RunSpec
 
@@ -66,10 +69,28 @@ def execute_record(spec_dict: dict[str, Any], device: str, threads: int) -> dict
     return record
 
 
-def _init_worker() -> None:
+#: Seconds between a pool worker's checks that its driver is still alive.
+PARENT_CHECK_INTERVAL = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker process as soon as ``parent`` (the study's driver) is gone.
+
+    A killed driver (SIGKILL, OOM) cannot shut its pool down; without this its workers
+    would be re-parented and run on. A daemon thread polls the parent pid.
+    """
+    while True:
+        time.sleep(PARENT_CHECK_INTERVAL)
+        if os.getppid() != parent or not psutil.pid_exists(parent):
+            os._exit(1)
+
+
+def _init_worker(parent: int) -> None:
     # Threads are limited per run in execute_record (torch and BLAS alike): an environment
     # variable set here would come after numpy and torch were loaded, and do nothing.
     logging.basicConfig(level=logging.WARNING, force=True)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
+                     name="physym-parent-watch").start()
 
 
 def _local(specs: Sequence[RunSpec], *, workers: int, device: str,
@@ -80,7 +101,7 @@ def _local(specs: Sequence[RunSpec], *, workers: int, device: str,
         return
     context = multiprocessing.get_context("spawn")
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                  initializer=_init_worker)
+                                  initializer=_init_worker, initargs=(os.getpid(),))
     try:
         futures = [pool.submit(execute_record, spec.to_dict(), device, threads) for spec in specs]
         for future in cf.as_completed(futures):
@@ -114,6 +135,10 @@ def check_executor_args(*, workers: int, dask_local: int | None, scheduler: str 
             raise ExecutorError(f"{name} must be a positive integer, got {value}")
     if scheduler is not None and dask_local is not None:
         raise ExecutorError("give either --scheduler or --dask-local, not both")
+    if workers != 1 and (scheduler is not None or dask_local is not None):
+        raise ExecutorError(f"--workers {workers} sets local processes; with "
+                            f"{'--scheduler' if scheduler else '--dask-local'} the Dask cluster's "
+                            "workers run the study: give one of them")
 
 
 def check_scheduler(address: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -40,6 +40,9 @@ class StudyPlan:
     done: dict[str, dict[str, Any]]
     corrupt: list[str]
     resumed: bool
+    #: Records moved to ``records/stale/``: runs whose problem code, parameters or data
+    #: file changed since they were recorded (their keys changed), done again.
+    stale: list[str] = field(default_factory=list)
 
 
 def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan:
@@ -55,28 +58,35 @@ def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan
     root = Path(root)
     specs = preset.specs()
     keys = [s.key() for s in specs]
+    grid = [s.grid_key() for s in specs]
     meta_path = root / "study.json"
+    stale: list[str] = []
     if meta_path.is_file():
         try:
             old = json.loads(meta_path.read_text())
             old_keys = old["keys"]
-        except (ValueError, KeyError, OSError) as exc:
+        except (ValueError, KeyError, TypeError, OSError) as exc:
             raise StudyDirError(f"{str(meta_path)!r} is not a physym study file ({exc})") from None
-        if sorted(old_keys) != sorted(keys):
+        same_grid = sorted(old.get("grid_keys", old_keys)) == sorted(grid)
+        if sorted(old_keys) != sorted(keys) and not same_grid:
             raise StudyDirError(
                 f"{str(root)!r} holds another study (preset {old.get('preset')!r}, "
                 f"{len(old_keys)} runs; this one has {len(keys)}); use another --out")
+        stale = sorted(set(old_keys) - set(keys))
     elif resume:
         raise StudyDirError(f"nothing to resume: {str(root)!r} holds no study.json")
     store = RecordStore(root)
+    # the same runs, but their problem code, parameters or data changed: set aside, redone
+    stale = [key for key in stale if store.set_aside(key, "stale") is not None]
     todo, done, corrupt = store.pending(specs)
     write_json(meta_path, {
         "preset": preset.name, "source": preset.source, "description": preset.description,
         "analysis": preset.analysis(), "physym_version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "keys": keys,
+        "keys": keys, "grid_keys": grid,
     })
-    return StudyPlan(root, specs, todo, done, corrupt, resumed=bool(done or corrupt))
+    return StudyPlan(root, specs, todo, done, corrupt, resumed=bool(done or corrupt),
+                     stale=stale)
 
 
 def prepare_data(specs: list[RunSpec], *, progress: Callable[[str], None] | None = None) -> int:

@@ -30,8 +30,14 @@ def load_study(root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], l
     """
     root = Path(root)
     meta: dict[str, Any] = {}
-    if (root / "study.json").is_file():
-        meta = json.loads((root / "study.json").read_text())
+    path = root / "study.json"
+    if path.is_file():
+        try:
+            meta = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{str(path)!r} is not a readable study file: {exc}") from None
+        if not isinstance(meta, dict):
+            raise ValueError(f"{str(path)!r} is not a physym study file (not a JSON object)")
     records, problems = RecordStore(root).load(quarantine=False)
     return meta, records, problems
 
@@ -171,7 +177,8 @@ def build_report(root: Path) -> tuple[StudyStats, list[Path]]:
                  primary_fill=analysis.get("primary_fill", math.pi),
                  alpha=analysis.get("alpha", 0.05))
     failed = [r for r in records.values() if r["status"] != "ok"]
-    missing = len(set(meta.get("keys", [])) - set(records))
+    corrupt_keys = {line.split(".json:")[0] for line in problems}  # counted once, as corrupt
+    missing = len(set(meta.get("keys", [])) - set(records) - corrupt_keys)
     written = []
     path = root / "report.md"
     with atomic_path(path) as tmp:

@@ -160,6 +160,8 @@ class StudyStats:
     headline: dict[str, Any]
     alpha: float
     primary_label: str
+    #: Records of failed runs (never counted in the statistics).
+    failed_runs: int = 0
 
 
 def _group(records: Iterable[dict[str, Any]]) -> dict[tuple, tuple[str, dict[Arm, list]]]:
@@ -213,6 +215,7 @@ def _config(label: str, arms: dict[Arm, ArmStats], *, primary_n: int, primary_fi
 def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
             primary_fill: float = math.pi, alpha: float = 0.05) -> StudyStats:
     """Statistics of a study from its sound records (see the module docstring)."""
+    records = list(records)
     configs = []
     for label, arm_runs in sorted(_group(records).values(), key=lambda g: g[0]):
         arms = {arm: _arm(arm, runs)
@@ -241,4 +244,5 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
         "paper_fraction": PAPER_FRACTION,
     }
     label = f"n={primary_n} fill={primary_fill:.4g}"
-    return StudyStats(configs, headline, alpha, label)
+    return StudyStats(configs, headline, alpha, label,
+                      failed_runs=sum(r["status"] != "ok" for r in records))

@@ -5,6 +5,8 @@ Layout of a study directory::
     DIR/study.json             the preset, the analysis settings and every run key
     DIR/records/<key>.json     one record per finished run (ok or failed)
     DIR/records/corrupt/       records that failed their check, moved aside to be re-run
+    DIR/records/stale/         records of runs whose problem code, parameters or data file
+                               changed since (their key changed), moved aside to be re-run
 
 A record is ``RunResult.to_dict()`` plus ``provenance`` (wall time, host, executor, when)
 and a ``checksum`` (SHA-256 of the canonical JSON of everything else). A record whose JSON
@@ -23,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from physym.io import atomic_path
+from physym.io import atomic_path, json_safe
 from physym.runner import RunSpec
 
 __all__ = ["RecordStore", "SCHEMA", "checksum", "deterministic_part"]
@@ -73,8 +75,12 @@ class RecordStore:
         return self.records_dir / f"{key}.json"
 
     def write(self, record: dict[str, Any], *, provenance: dict[str, Any] | None = None) -> Path:
-        """Add ``schema``, ``provenance`` and ``checksum`` and write the record atomically."""
-        record = dict(record)
+        """Add ``schema``, ``provenance`` and ``checksum`` and write the record atomically.
+
+        The file is strict JSON: a NaN or infinite number (a metric of a failed run) is
+        written as ``null``.
+        """
+        record = json_safe(dict(record))
         record["schema"] = SCHEMA
         record["provenance"] = {"written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                 **(provenance or {})}
@@ -82,7 +88,7 @@ class RecordStore:
         record["checksum"] = checksum(record)
         path = self.path(record["key"])
         with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps(record, indent=1, allow_nan=True, default=str) + "\n")
+            tmp.write_text(json.dumps(record, indent=1, allow_nan=False, default=str) + "\n")
         return path
 
     def check(self, path: Path) -> tuple[dict[str, Any] | None, str | None]:
@@ -122,6 +128,18 @@ class RecordStore:
         path.replace(target)
         logger.warning("record %s is corrupt (%s); moved to %s, the run will be done again",
                        path.name, reason, target)
+        return target
+
+    def set_aside(self, key: str, folder: str) -> Path | None:
+        """Move the record of ``key`` (if any) to ``records/<folder>/``; never deleted."""
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        target_dir = self.records_dir / folder
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / f"{key}.{time.strftime('%Y%m%dT%H%M%S')}.json"
+        path.replace(target)
+        logger.info("record %s moved to %s", path.name, target)
         return target
 
     def load(self, *, quarantine: bool = True) -> tuple[dict[str, dict[str, Any]], list[str]]:

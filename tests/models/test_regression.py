@@ -7,7 +7,8 @@ import torch
 
 from physym.expansion import Expansion
 from physym.runner import RunSpec, prepare
-from physym.models.regression import MLP, build_mlp, fit_regression, train_mlp
+from physym.models.mlp import MLP, build_mlp
+from physym.models.regression import fit_regression, train_mlp
 from physym.budgets import RegressionBudget
 from physym.problem import RegressionProblem, TrainingDiverged
 
@@ -131,7 +132,7 @@ def test_lbfgs_stops_when_converged():
 def test_budget_validation_and_errors():
     with pytest.raises(ValueError, match="activation must be tanh"):
         RegressionBudget(8, 2, 10, activation="relu")
-    with pytest.raises(ValueError, match="width must be a positive integer"):
+    with pytest.raises(ValueError, match="width must be an integer >= 1"):
         RegressionBudget(0, 2, 10)
     with pytest.raises(ValueError, match="model must be one of mlp"):
         fit_regression(Toy(), model="fno", expansion=Expansion(0), budget=BUDGET, seed=0)

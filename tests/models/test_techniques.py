@@ -9,7 +9,7 @@ import torch
 
 from physym.expansion import Expansion
 from physym.models.pinn import build_fnn, load_deepxde, regularised_fnn
-from physym.models.regression import MLP, build_mlp
+from physym.models.mlp import MLP, build_mlp
 from physym.models.operator import build_operator
 from physym.options import ModelOptions
 from physym.runner import RunSpec, adapter_for, prepare

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 import physym
 from physym.cli import app
 from physym.expansion import Expansion
-from physym.models.regression import MLP
-from physym.runner import parse_params
+from physym.models.mlp import MLP
+from physym.spec import parse_params
 from physym.problems.qcd_eos import (
     HOTQCD_TC,
     PROBLEM,
