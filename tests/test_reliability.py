@@ -102,7 +102,7 @@ def test_result_files_are_strict_json_with_ordinary_permissions(tmp_path):
 
 
 def test_a_failed_run_exits_1_and_keeps_its_results(tmp_path, monkeypatch):
-    import physym.models.operator as operator
+    import physym.models.operator_train as operator
 
     monkeypatch.setattr(operator, "relative_l2", lambda p, t: (p - t).sum() * float("nan"))
     result = runner.invoke(app, ["solve", "burgers", "--task", "operator", "--budget", "smoke",

@@ -84,7 +84,7 @@ def test_comparison_refuses_different_data():
 
 
 def test_diverging_training_is_recorded_as_failed(monkeypatch):
-    import physym.models.operator as operator
+    import physym.models.operator_train as operator
 
     monkeypatch.setattr(operator, "relative_l2", lambda p, t: (p - t).sum() * float("nan"))
     steps = []

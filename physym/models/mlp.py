@@ -10,6 +10,11 @@ of a comparison share every hidden and output layer exactly. In the first layer 
 the original inputs come from the same standard-normal draws in both arms; only their Glorot
 scale ``sqrt(2 / (fan_in + fan_out))`` changes with the input width, and the auxiliary columns
 are drawn after them. Trained by :mod:`physym.models.regression`.
+
+The ``bias_init`` control (:class:`~physym.options.ModelOptions`) builds the network expanded
+by ``bias_n`` constants with the same seed and folds its auxiliary first-layer columns into the
+first-layer bias (:func:`physym.models._bias.fold_into`): a baseline that starts from the
+expanded network's initial function.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from torch import nn
 
 from physym.budgets import RegressionBudget
 from physym.io import derive_seed
+from physym.models._bias import auxiliary_columns, fold_into
 from physym.options import ModelOptions, matched_extra_units
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["OPTIONS", "MLP", "build_mlp", "layer_seed"]
 
 #: :class:`~physym.options.ModelOptions` fields the MLP supports.
-OPTIONS: tuple[str, ...] = ("match_params", "dropout", "batchnorm")
+OPTIONS: tuple[str, ...] = ("match_params", "dropout", "batchnorm", "bias_init", "bias_lr")
 
 
 def layer_seed(seed: int, layer: int) -> int:
@@ -125,7 +131,10 @@ def build_mlp(*, d_in: int, d_out: int, budget: RegressionBudget, expansion: "Ex
 
     ``options.match_params = m`` (baseline only) widens the first hidden layer by the
     :func:`~physym.options.matched_extra_units` that match ``m`` constant inputs;
-    ``options.dropout`` and ``options.batchnorm`` add those layers (see :class:`MLP`).
+    ``options.dropout`` and ``options.batchnorm`` add those layers (see :class:`MLP`);
+    ``options.bias_init`` starts from the folded initial function of the network expanded by
+    ``options.bias_n`` constants (see the module docstring). ``options.bias_lr`` concerns the
+    optimiser: :func:`physym.models.regression.train_mlp` ``bias_lr_factor``.
     """
     options = options or ModelOptions()
     options.check_for(model="mlp", supported=OPTIONS, expansion=expansion)
@@ -134,6 +143,13 @@ def build_mlp(*, d_in: int, d_out: int, budget: RegressionBudget, expansion: "Ex
         nxt = budget.width if budget.depth > 1 else d_out
         first = budget.width + matched_extra_units(n=options.match_params, fan_out=budget.width,
                                                    fan_in=d_in, next_fan_out=nxt)
-    return MLP(d_in, d_out, width=budget.width, depth=budget.depth, expansion=expansion,
-               seed=seed, first_width=first, dropout=options.dropout,
-               batchnorm=options.batchnorm).to(device)
+    net = MLP(d_in, d_out, width=budget.width, depth=budget.depth, expansion=expansion,
+              seed=seed, first_width=first, dropout=options.dropout,
+              batchnorm=options.batchnorm)
+    if options.bias_init:
+        imitated = options.imitated(expansion)
+        expanded = MLP(d_in, d_out, width=budget.width, depth=budget.depth, expansion=imitated,
+                       seed=seed)
+        fold_into(net, expanded, first="linears.0",
+                  auxiliary=auxiliary_columns(imitated, d_in), fill=imitated.fill)
+    return net.to(device)

@@ -8,6 +8,13 @@ restores the caller's default device afterwards and training runs inside an expl
 The expanded network is DeepXDE's own ``FNN`` with first-layer width ``d + n``; the constants
 are added by ``FNN.apply_feature_transform`` and carry no gradient, so the PDE residual's
 derivatives with respect to the original coordinates are unchanged.
+
+The bias-equivalent controls (:class:`~physym.options.ModelOptions` ``bias_init``,
+``bias_lr``) are baselines: ``bias_init`` folds the auxiliary first-layer columns of the
+expanded ``FNN`` (built from the same random stream) into the first-layer bias; ``bias_lr``
+passes DeepXDE's ``Model.compile`` a torch Adam of our own (DeepXDE accepts an optimizer
+instance) whose first-layer bias group has the learning rate times ``1 + n |c|``. No part of
+DeepXDE is patched.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import torch
 from physym.budgets import PINNBudget
 from physym.io import fingerprint_arrays
 from physym.metrics import max_abs_error, relative_l2_points
+from physym.models._bias import adam_groups, auxiliary_columns, fold_into
 from physym.models._params import count_parameters, parameter_snapshot
 from physym.options import ModelOptions, matched_extra_units
 from physym.models import Adapter
@@ -44,7 +52,7 @@ logger = logging.getLogger(__name__)
 _DDE: Any = None
 
 #: :class:`~physym.options.ModelOptions` fields the FNN supports.
-OPTIONS: tuple[str, ...] = ("match_params", "dropout", "batchnorm")
+OPTIONS: tuple[str, ...] = ("match_params", "dropout", "batchnorm", "bias_init", "bias_lr")
 
 
 def load_deepxde() -> Any:
@@ -84,6 +92,10 @@ def build_fnn(dde: Any, *, d_in: int, d_out: int, budget: PINNBudget, expansion:
     :func:`~physym.options.matched_extra_units` extra units that match ``m`` constants.
     With ``options.dropout`` or ``options.batchnorm`` the network is a
     :func:`regularised_fnn` (DeepXDE has neither); otherwise it is DeepXDE's own ``FNN``.
+    With ``options.bias_init`` (baseline only) the ``FNN`` expanded by ``options.bias_n``
+    constants is drawn first, from torch's current random stream, and a baseline ``FNN``
+    (drawn on a forked stream, so that the stream ends where the expanded arm's does) takes
+    its parameters with the auxiliary columns folded into the first-layer bias.
     """
     options = options or ModelOptions()
     options.check_for(model="fnn", supported=OPTIONS, expansion=expansion)
@@ -93,6 +105,13 @@ def build_fnn(dde: Any, *, d_in: int, d_out: int, budget: PINNBudget, expansion:
                                         fan_in=d_in, next_fan_out=sizes[2])
     if options.dropout or options.batchnorm:
         net = regularised_fnn(dde)(sizes, dropout=options.dropout, batchnorm=options.batchnorm)
+    elif options.bias_init:
+        imitated = options.imitated(expansion)
+        expanded = dde.nn.FNN([imitated.width(d_in)] + sizes[1:], "tanh", "Glorot normal")
+        with torch.random.fork_rng(devices=[]):
+            net = dde.nn.FNN(sizes, "tanh", "Glorot normal")
+        fold_into(net, expanded, first="linears.0", auxiliary=auxiliary_columns(imitated, d_in),
+                  fill=imitated.fill)
     else:
         net = dde.nn.FNN(sizes, "tanh", "Glorot normal")
     if not expansion.is_identity:
@@ -238,6 +257,7 @@ def fit_pinn(
     data_file: str | None = None,
     options: ModelOptions | None = None,
     points_seed: int | None = None,
+    adam_eps: float | None = None,
 ) -> Fit:
     """Train a DeepXDE PINN for ``problem`` and score it against ``problem.exact``.
 
@@ -251,6 +271,9 @@ def fit_pinn(
     ``budget.lbfgs_iterations``. ``options`` may add dropout or batch norm
     (:func:`regularised_fnn`); with dropout, L-BFGS sees a new mask at every evaluation
     of the loss (a noisy objective for a method that assumes a deterministic one).
+    With ``options.bias_lr`` the Adam phase trains the first-layer bias at
+    ``options.bias_lr_factor`` times ``budget.lr``; L-BFGS is unchanged. ``adam_eps`` sets
+    Adam's ``eps`` (torch's 1e-8 when ``None``; the bias-equivalence test uses about 0).
 
     Returns
     -------
@@ -281,7 +304,7 @@ def fit_pinn(
         m = dde.Model(data, net)
         callback = _make_callback(dde, progress)
         start = time.perf_counter()
-        m.compile("adam", lr=budget.lr, verbose=0)
+        m.compile(_adam(net, budget.lr, options, adam_eps), lr=budget.lr, verbose=0)
         m.train(iterations=budget.adam_iterations, display_every=max(1, budget.adam_iterations),
                 callbacks=[callback], verbose=0)
         if callback.diverged is None and budget.lbfgs_iterations > 0:
@@ -319,6 +342,16 @@ def fit_pinn(
         model=net,
         initial_state=initial_state,
     )
+
+
+def _adam(net: Any, lr: float, options: ModelOptions | None, eps: float | None) -> Any:
+    """``"adam"`` (DeepXDE's own) or, for ``bias_lr`` or a given ``eps``, a torch Adam with the
+    first-layer bias in its own group; without weight decay both are the same optimiser."""
+    factor = (options or ModelOptions()).bias_lr_factor
+    if factor == 1.0 and eps is None:
+        return "adam"
+    groups = adam_groups(net.parameters(), net.linears[0].bias, lr=lr, factor=factor)
+    return torch.optim.Adam(groups, lr=lr, **({} if eps is None else {"eps": eps}))
 
 
 def _scaled(count: int, fraction: float) -> int:

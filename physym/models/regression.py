@@ -23,6 +23,7 @@ from physym.budgets import RegressionBudget
 from physym.io import derive_seed, fingerprint_arrays
 from physym.metrics import max_abs_error, relative_l2_points
 from physym.models import Adapter
+from physym.models._bias import adam_groups
 from physym.models._params import count_parameters, parameter_snapshot
 from physym.models.mlp import MLP, OPTIONS, build_mlp, layer_seed
 from physym.options import ModelOptions
@@ -49,6 +50,8 @@ def train_mlp(
     *,
     budget: RegressionBudget,
     progress: Callable[[int], None] | None = None,
+    bias_lr_factor: float = 1.0,
+    adam_eps: float | None = None,
 ) -> tuple[float, int]:
     """Minimise the mean squared error of ``net(x)`` against ``y`` in place.
 
@@ -65,6 +68,13 @@ def train_mlp(
         ``(N, d)`` inputs.
     y : torch.Tensor
         ``(N, k)`` targets.
+    bias_lr_factor : float
+        Adam learning-rate factor of the first-layer bias ``net.linears[0].bias`` (the
+        ``bias_lr`` control, :attr:`~physym.options.ModelOptions.bias_lr_factor`); L-BFGS
+        has no learning rates and is unaffected.
+    adam_eps : float, optional
+        Adam's ``eps`` (torch's default 1e-8 when ``None``); the bias-equivalence test sets
+        it to about 0, where the ``equivalent`` control is exactly the expanded network.
 
     Returns
     -------
@@ -80,7 +90,10 @@ def train_mlp(
     """
     every = max(1, budget.adam_iterations // _ADAM_REPORTS)
     net.train()
-    opt = torch.optim.Adam(net.parameters(), lr=budget.lr)
+    params = (adam_groups(net.parameters(), net.linears[0].bias, lr=budget.lr,
+                          factor=bias_lr_factor) if bias_lr_factor != 1.0 else net.parameters())
+    opt = torch.optim.Adam(params, lr=budget.lr,
+                           **({} if adam_eps is None else {"eps": adam_eps}))
     for step in range(1, budget.adam_iterations + 1):
         opt.zero_grad(set_to_none=True)
         loss = torch.mean((net(x) - y) ** 2)
@@ -183,6 +196,7 @@ def fit_regression(
     data_file: str | None = None,
     options: ModelOptions | None = None,
     sample_fraction: float = 1.0,
+    adam_eps: float | None = None,
 ) -> Fit:
     """Train an :class:`MLP` on ``problem.training_samples(seed=data_seed)`` and score it.
 
@@ -207,6 +221,8 @@ def fit_regression(
         Unused (the common adapter signature; the runner refuses a data file here).
     sample_fraction : float
         Train on :func:`sample_subset` of the samples (the replica measurement).
+    adam_eps : float, optional
+        Adam's ``eps`` (see :func:`train_mlp`; for the bias-equivalence check).
 
     Returns
     -------
@@ -235,8 +251,9 @@ def fit_regression(
     as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64, device=device)  # noqa: E731
     with _single_thread(device), _dropout_rng(net, seed, device):
         start = time.perf_counter()
-        final_loss, iterations = train_mlp(net, as_tensor(x_np), as_tensor(y_np),
-                                           budget=budget, progress=progress)
+        final_loss, iterations = train_mlp(
+            net, as_tensor(x_np), as_tensor(y_np), budget=budget, progress=progress,
+            bias_lr_factor=(options or ModelOptions()).bias_lr_factor, adam_eps=adam_eps)
         train_time = time.perf_counter() - start
         x_test = as_tensor(x_test_np)
         with torch.no_grad():

@@ -17,7 +17,8 @@ import numpy as np
 
 from physym._text import fmt
 from physym.io import atomic_path, write_netcdf
-from physym.study.stats import PAPER_FRACTION, StudyStats, analyse
+from physym.study.stats import PAPER_FRACTION, ConfigStats, StudyStats, analyse, \
+    reproduced_fraction
 from physym.study.store import RecordStore
 
 __all__ = ["load_study", "build_report", "stats_dataset"]
@@ -98,6 +99,7 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
             f"{fmt(p.p_t, '.3f') if p else '–'} | {fmt(p.p_wilcoxon, '.3f') if p else '–'} | "
             f"{p.verdict if p else 'no primary arm'} | {best} | {vs.get('fill0', '–')} | "
             f"{vs.get('matched', '–')} | {params} |")
+    lines += _mechanism(st)
     lines += ["", "## All arms", "", "| configuration | arm | ok | failed | mean | median | "
               "change vs baseline | p (t) | verdict |", "|---|---|---|---|---|---|---|---|---|"]
     for c in st.configs:
@@ -118,6 +120,60 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
     lines += ["", "Figures: `improvement.png` (primary setting per configuration), "
               "`error_vs_expansion.png`. Data: `results.nc`.", ""]
     return "\n".join(lines)
+
+
+_BIAS_ROLES = ("bias_init", "bias_lr", "equivalent")
+
+
+def _test(t: Any) -> str:
+    return "–" if t is None else f"{_pct(t.relative_change)}, p {fmt(t.p_t, '.3f')} ({t.verdict})"
+
+
+def _reproduced(c: ConfigStats) -> str:
+    """One sentence: what share of the expansion effect the equivalent control reproduces."""
+    frac, p = reproduced_fraction(c), c.primary
+    if p is None or c.comparison("equivalent") is None:
+        return f"- {c.label}: no primary or no `equivalent` arm to compare."
+    eq = c.comparison("equivalent")
+    text = (f"- {c.label}: expansion changed the error by {_pct(p.relative_change)} "
+            f"({p.verdict}), the `equivalent` baseline by {_pct(eq.relative_change)} "
+            f"({eq.verdict}): it reproduces "
+            f"{'–' if not math.isfinite(frac) else f'{100 * frac:.0f}%'} of the expansion effect "
+            "(log-ratio of geometric-mean errors to the baseline)")
+    if p.verdict not in ("improved", "worse"):
+        text += "; the expansion effect itself is not significant, so the share means little"
+    note = c.identity
+    if note == "":
+        text += ". Adam alone without weight decay: the identity is exact up to Adam's eps."
+    elif note == "unknown":
+        text += ". The budget could not be resolved: whether the identity is exact is unknown."
+    else:
+        text += f". The optimiser uses {note}: the identity is only approximate here."
+    return text
+
+
+def _mechanism(st: StudyStats) -> list[str]:
+    """The "Mechanism" section: expanded against each bias-equivalent control."""
+    configs = [c for c in st.configs if any(r in c.controls for r in _BIAS_ROLES)]
+    if not configs:
+        return []
+    lines = ["", "## Mechanism: is expansion a first-layer bias?", "",
+             "Through a linear first layer the constants are a bias `c·W_aux·1`. The "
+             "bias-equivalent controls are baselines (n = 0): `bias_init` starts from the "
+             "expanded network's initial function, `bias_lr` trains the first-layer bias at "
+             "`1 + n|c|` times the learning rate, `equivalent` does both; under Adam without "
+             "weight decay `equivalent` *is* the expanded network (docs/method.md). Each cell "
+             "is the primary arm against the control, paired by seed (change of the error, "
+             "p of the paired t-test, verdict). L-BFGS and weight decay break the identity.",
+             "", "| configuration | expanded vs baseline | vs bias_init | vs bias_lr "
+             "| vs equivalent | optimiser breaks the identity |", "|---|---|---|---|---|---|"]
+    for c in configs:
+        note = {"": "no (Adam only)", "unknown": "unknown"}.get(c.identity, c.identity)
+        lines.append(f"| {c.label} | {_test(c.primary)} | "
+                     + " | ".join(_test(c.controls.get(r)) for r in _BIAS_ROLES)
+                     + f" | {note} |")
+    lines += ["", *(_reproduced(c) for c in configs)]
+    return lines
 
 
 def stats_dataset(st: StudyStats, records: dict[str, dict[str, Any]]) -> Any:

@@ -18,6 +18,12 @@ Headline: the fraction of configurations whose pre-registered *primary* setting 
 with a lower geometric-mean error at all (the looser count), and the fraction improved
 at the *best* setting with a Bonferroni-corrected alpha (choosing the best of several
 settings after the fact would otherwise inflate it).
+
+Mechanism: where a study ran the bias-equivalent controls, :func:`reproduced_fraction` is the
+share of the primary setting's effect that the ``equivalent`` control reproduces, the ratio of
+log geometric-mean error ratios ``log(equivalent / baseline) / log(expanded / baseline)``, and
+:attr:`ConfigStats.identity` says whether the identity behind it is exact for the
+configuration's optimiser (Adam only, no weight decay) or approximate (L-BFGS, weight decay).
 """
 
 from __future__ import annotations
@@ -29,11 +35,13 @@ from typing import Any, Iterable
 import numpy as np
 from scipy import stats
 
+from physym.registry import get_problem
 from physym.runner import RunSpec
-from physym.study.preset import Arm, config_key, config_label
+from physym.spec import parse_params, replace_fields
+from physym.study.preset import CONTROLS, Arm, config_key, config_label
 
 __all__ = ["PAPER_FRACTION", "PairedTest", "ArmStats", "ConfigStats", "StudyStats",
-           "compare_arms", "wilson", "analyse"]
+           "compare_arms", "wilson", "analyse", "reproduced_fraction", "identity_note"]
 
 #: Fraction of PDE surrogate models improved by expansion in arXiv 2409.06402.
 PAPER_FRACTION = 0.75
@@ -138,7 +146,8 @@ class ConfigStats:
 
     ``arms`` maps each :class:`~physym.study.preset.Arm` to its errors; ``comparisons`` are
     the arms against the baseline; ``controls`` maps a control's role (``fill0``,
-    ``matched``) to the primary arm against that control.
+    ``matched``, ``bias_init``, ``bias_lr``, ``equivalent``) to the primary arm against that
+    control; ``identity`` is :func:`identity_note` of the configuration's budget.
     """
 
     label: str
@@ -148,6 +157,12 @@ class ConfigStats:
     best: PairedTest | None
     best_alpha: float
     controls: dict[str, PairedTest]
+    identity: str = ""
+
+    def comparison(self, role: str) -> PairedTest | None:
+        """The (first) arm of ``role`` against the baseline."""
+        return next((c for c in self.comparisons if c.arm is not None and c.arm.role == role),
+                    None)
 
     def role(self, role: str) -> ArmStats | None:
         """The (first) arm of a role: ``baseline``, ``matched``, ``fill0`` or ``expanded``."""
@@ -162,6 +177,40 @@ class StudyStats:
     primary_label: str
     #: Records of failed runs (never counted in the statistics).
     failed_runs: int = 0
+
+
+def reproduced_fraction(c: ConfigStats) -> float:
+    """Share of the primary effect the ``equivalent`` control reproduces (NaN without one).
+
+    ``log(r_equivalent) / log(r_expanded)`` with ``r`` the geometric mean of the paired error
+    ratios to the baseline: 1 means the bias-equivalent baseline does what expansion does,
+    0 that it does what the baseline does. Meaningless when the expansion effect itself is
+    within the seed-to-seed spread (look at the primary verdict first).
+    """
+    eq = c.comparison("equivalent")
+    if c.primary is None or eq is None or not (c.primary.ratio > 0 and eq.ratio > 0):
+        return math.nan
+    denominator = math.log(c.primary.ratio)
+    return math.log(eq.ratio) / denominator if denominator != 0.0 else math.nan
+
+
+def identity_note(spec: RunSpec) -> str:
+    """``""`` when the configuration trains by Adam alone without weight decay (where the
+    ``equivalent`` control is the expanded network up to Adam's ``eps``), else what breaks
+    the identity (``"L-BFGS"``, ``"weight decay 0.0001"``), or ``"unknown"`` when the budget
+    cannot be resolved (a problem file that is gone)."""
+    try:
+        cls = get_problem(spec.problem).task(spec.task)
+        budget = cls(parse_params(cls.Params, dict(spec.params))).budget(spec.budget)
+        budget = replace_fields(budget, dict(spec.budget_overrides), what="budget field")
+    except Exception:  # noqa: BLE001  (a report must not fail on a missing problem)
+        return "unknown"
+    why = []
+    if getattr(budget, "lbfgs_iterations", 0):
+        why.append("L-BFGS")
+    if getattr(budget, "weight_decay", 0.0):
+        why.append(f"weight decay {budget.weight_decay:g}")
+    return ", ".join(why)
 
 
 def _group(records: Iterable[dict[str, Any]]) -> dict[tuple, tuple[str, dict[Arm, list]]]:
@@ -206,9 +255,13 @@ def _config(label: str, arms: dict[Arm, ArmStats], *, primary_n: int, primary_fi
     if primary is not None:
         prim_arm = arms[primary.arm]
         for ctrl in arms.values():
-            if ctrl.role in ("fill0", "matched") and ctrl.role not in controls:
-                controls[ctrl.role] = compare_arms(prim_arm.errors, ctrl.errors, alpha=alpha,
-                                                   arm=prim_arm.arm, ref=ctrl.arm)
+            if ctrl.role not in CONTROLS or ctrl.role in controls:
+                continue
+            if ctrl.arm.bias and not (ctrl.arm.bias_n == primary_n
+                                      and math.isclose(ctrl.arm.bias_fill, primary_fill)):
+                continue  # a bias-equivalent baseline of another setting
+            controls[ctrl.role] = compare_arms(prim_arm.errors, ctrl.errors, alpha=alpha,
+                                               arm=prim_arm.arm, ref=ctrl.arm)
     return ConfigStats(label, arms, comparisons, primary, best, alpha / m, controls)
 
 
@@ -220,8 +273,11 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
     for label, arm_runs in sorted(_group(records).values(), key=lambda g: g[0]):
         arms = {arm: _arm(arm, runs)
                 for arm, runs in sorted(arm_runs.items(), key=lambda kv: kv[0].label)}
-        configs.append(_config(label, arms, primary_n=primary_n, primary_fill=primary_fill,
-                               alpha=alpha))
+        config = _config(label, arms, primary_n=primary_n, primary_fill=primary_fill,
+                         alpha=alpha)
+        if any(a.bias for a in arms):  # resolving the budget imports the problem: only then
+            config.identity = identity_note(next(iter(arm_runs.values()))[0][0])
+        configs.append(config)
     counted = [c for c in configs if c.primary is not None and c.primary.n_pairs >= 2]
     n = len(counted)
     improved = sum(c.primary.verdict == "improved" for c in counted)
