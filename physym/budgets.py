@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-__all__ = ["BUDGET_NAMES", "PINNBudget", "OperatorBudget", "RegressionBudget"]
+__all__ = ["BUDGET_NAMES", "PINNBudget", "OperatorBudget", "RegressionBudget",
+           "ClassificationBudget"]
 
 #: Budget names in increasing cost; every built-in problem defines all four.
 BUDGET_NAMES: tuple[str, ...] = ("smoke", "quick", "standard", "paper")
@@ -152,3 +153,48 @@ class RegressionBudget:
     @property
     def total_steps(self) -> int:
         return self.adam_iterations + self.lbfgs_iterations
+
+
+@dataclass(frozen=True)
+class ClassificationBudget:
+    """Training budget of an image classifier (SGD with momentum, standard augmentation).
+
+    Attributes
+    ----------
+    width : int
+        Channels of the first stage (the small CNN's first convolutions; 64 in the standard
+        ResNet-18).
+    epochs, batch_size : int
+        Passes over the training images and images per step.
+    lr, momentum, weight_decay : float
+        SGD with Nesterov-free momentum and a cosine learning-rate schedule over the epochs.
+    augment : bool
+        Random translations (zero padding and a crop back to size) and, where the problem
+        allows it, horizontal flips, drawn from the model seed alike in both arms.
+    n_train : int
+        Training images used (a seeded subset); 0 uses all of them.
+    seeds : int
+        Default number of seeds of ``physym solve``.
+    """
+
+    width: int
+    epochs: int
+    batch_size: int
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    augment: bool = True
+    n_train: int = 0
+    seeds: int = 3
+
+    def __post_init__(self) -> None:
+        _check_fields(self, positive=("width", "epochs", "batch_size", "seeds"),
+                      non_negative=("n_train",))
+        for name in ("momentum", "weight_decay"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 <= value < 1):
+                raise ValueError(f"ClassificationBudget.{name} must be in [0, 1), got {value!r}")
+
+    @property
+    def total_steps(self) -> int:
+        return self.epochs

@@ -43,10 +43,16 @@ def check_plottable(problem: "Problem") -> None:
     inputs (scored on random points) has no such picture.
     """
     if problem.kind == "pinn":
-        names = list(problem.evaluation_axes())
+        axes = problem.evaluation_axes()
+        names = list(axes)
         if len(names) != 2:
             raise ValueError(f"--plot draws PINN problems with two inputs; "
                              f"{type(problem).__name__} has {len(names)} ({', '.join(names)})")
+        if len(problem.evaluation_points()) != np.prod([len(a) for a in axes.values()]):
+            raise ValueError(f"--plot draws PINN problems scored on a full grid; "
+                             f"{type(problem).__name__} is scored on other points")
+    elif problem.kind != "operator" and not hasattr(problem, "plot_comparison"):
+        raise ValueError(f"--plot has no figure for {problem.kind} problems")
 
 
 def _pinn_figure(problem: "Problem", comparison: "Comparison") -> "Figure":
@@ -187,4 +193,30 @@ def plot_symmetry(ds: Any) -> "Figure":
                  f"R={a.get('replicas', '')}, S={a.get('steps', '')}", fontsize=9)
     ax.grid(axis="x", alpha=0.3)
     fig.legend(fontsize=8, loc="outside lower center", ncols=3)
+    return fig
+
+
+def plot_interleave(image: np.ndarray, expansions: list[Any]) -> "Figure":
+    """One image and its interleaved expansions side by side (the paper's construction).
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``(H, W)`` grey-scale image.
+    expansions : list of Expansion
+        ``interleave`` expansions; each panel shows the image on its ``H(n+1) x W(n+1)`` grid.
+    """
+    import torch  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    fig = Figure(figsize=(3.0 * (1 + len(expansions)), 3.2), layout="constrained")
+    panels = [("original", np.asarray(image))]
+    x = torch.as_tensor(np.asarray(image, dtype=np.float32))[None, None]
+    panels += [(f"K = {e.n + 1}, fill {e.fill:g}", e(x)[0, 0].numpy()) for e in expansions]
+    for i, (title, field) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        ax.imshow(field, cmap="gray_r", vmin=0.0, vmax=1.0, interpolation="nearest")
+        ax.set_title(f"{title}\n{field.shape[0]} x {field.shape[1]}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
     return fig

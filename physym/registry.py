@@ -56,6 +56,15 @@ BUILTINS: dict[str, str] = {
     "heat2d_multiscale": "physym.problems.heat2d_multiscale:PROBLEM",
     "poisson_nd": "physym.problems.poisson_nd:PROBLEM",
     "heat_nd": "physym.problems.heat_nd:PROBLEM",
+    # the PINN benchmark suite, part 2 (2-D problems with solver references)
+    "taylor_green": "physym.problems.taylor_green:PROBLEM",
+    "heat2d_varying_coef": "physym.problems.heat2d_varying_coef:PROBLEM",
+    "wave2d_heterogeneous": "physym.problems.wave2d_heterogeneous:PROBLEM",
+    "poisson_lshape": "physym.problems.poisson_lshape:PROBLEM",
+    "burgers2d": "physym.problems.burgers2d:PROBLEM",
+    # image classification with interleaved expansion (the paper's image experiments)
+    "digits": "physym.problems.digits:PROBLEM",
+    "cifar10": "physym.problems.cifar10:PROBLEM",
 }
 
 

@@ -25,6 +25,7 @@ import torch
 from physym.expansion import Expansion
 from physym.io import DataFileError
 from physym.models import Adapter
+from physym.models import classification as _classification
 from physym.models import operator as _operator
 from physym.models import pinn as _pinn
 from physym.models import regression as _regression
@@ -38,7 +39,8 @@ __all__ = ["ADAPTERS", "RunSpec", "RunResult", "Comparison", "run", "compare", "
 
 #: Problem kind -> its adapter: the one place that knows which code trains which kind.
 ADAPTERS: Mapping[str, Adapter] = {
-    a.kind: a for a in (_pinn.ADAPTER, _operator.ADAPTER, _regression.ADAPTER)
+    a.kind: a for a in (_pinn.ADAPTER, _operator.ADAPTER, _regression.ADAPTER,
+                        _classification.ADAPTER)
 }
 
 logger = logging.getLogger(__name__)
@@ -134,12 +136,18 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
     if spec.budget_overrides:
         budget = replace_fields(budget, dict(spec.budget_overrides), what="budget field")
     if spec.data is not None:
-        if cls.kind != "operator":
-            raise ValueError(f"a data file applies to operator tasks only, not to {cls.kind} tasks")
+        what = cls.accepts_data
+        if what is None:
+            raise ValueError(f"a data path applies to tasks that read one (operator tasks: an "
+                             f"HDF5 file; cifar10: a folder), not to the {cls.kind} task of "
+                             f"{family.name}")
         path = Path(spec.data)
-        if not path.is_file():
-            raise ValueError(f"data file {spec.data!r} "
-                             f"{'is not a file' if path.exists() else 'does not exist'}")
+        if not (path.is_file() if what == "file" else path.is_dir()):
+            raise ValueError(f"data {what} {spec.data!r} " + (
+                f"is not a {what}" if path.exists() else "does not exist"))
+    elif cls.requires_data:
+        raise ValueError(f"{family.name} reads its data from a {cls.accepts_data} you already "
+                         f"have; give --data ({cls.summary()})")
     check_memory(adapter_for(problem).memory(problem, model=model, budget=budget,
                                              expansion=spec.expansion),
                  what=f"a {family.name}/{cls.kind}/{model} run with {spec.expansion.describe()}",

@@ -88,7 +88,7 @@ class RunSpec:
         ``seed`` — identical in both arms of a seed, which is what the pairing needs.
     data : str, optional
         PDEBench-layout HDF5 file to train and test on instead of generated data
-        (operator tasks only).
+        (operator tasks), or the folder a task reads its data from (cifar10).
     budget_overrides : tuple of (str, str)
         Fields of the named budget to change, ``(("epochs", "20"),)`` (a study preset's
         way to size runs); left out of :meth:`to_dict` and :meth:`key` when empty.

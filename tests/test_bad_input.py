@@ -69,7 +69,7 @@ CLI_CASES = [
     (["solve", "burgers", *OP, "--data", "{tmp}/missing.h5", "--out", OUT], "does not exist"),
     (["solve", "burgers", *OP, "--data", "{tmp}/not_hdf5.h5", "--out", OUT], "not_hdf5.h5"),
     (["solve", "burgers", "--data", "{tmp}/not_hdf5.h5", "--out", OUT],
-     "applies to operator tasks only"),
+     "applies to tasks that read one"),
     (["solve", "{tmp}/syntax.py:A", "--out", OUT], "syntax.py:2: syntax error"),
     (["solve", "{tmp}/raises.py:X", "--out", OUT], "raises.py:2: cannot import the problem file"),
     (["solve", "{tmp}/abstract.py:P", "--out", OUT], "does not implement deepxde_data"),

@@ -164,7 +164,7 @@ def test_cli_solve_rejects_malformed_data_before_writing(tmp_path):
     assert result.exit_code == 2 and "NaN or inf" in result.stderr
     assert not runs.exists()
     result = cli.invoke(app, ["solve", "burgers", "--budget", "smoke", "--data", str(bad)])
-    assert result.exit_code == 2 and "operator tasks only" in result.stderr
+    assert result.exit_code == 2 and "applies to tasks that read one" in result.stderr
 
 
 def test_hand_built_pdebench_darcy_file_trains_through_the_cli(tmp_path):

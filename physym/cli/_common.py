@@ -177,7 +177,8 @@ def model_option() -> typer.models.OptionInfo:
 
 
 def fill_option() -> typer.models.OptionInfo:
-    return typer.Option("pi", "--fill", help="Value of the constants: a finite number, 'pi' or 'e'.")
+    return typer.Option(None, "--fill", help="Value of the constants: a finite number, 'pi' or "
+                        "'e' (default: the task's, pi; 0.5 for images, as in the paper).")
 
 
 def layout_option() -> typer.models.OptionInfo:

@@ -32,7 +32,7 @@ def measure_command(
     task: Optional[str] = task_option(),
     model: Optional[str] = model_option(),
     expand: int = typer.Option(0, "--expand", help="Number n >= 0 of constant auxiliary inputs (0: no expansion)."),
-    fill: str = fill_option(),
+    fill: Optional[str] = fill_option(),
     layout: Optional[str] = layout_option(),
     technique: str = typer.Option("none", "--technique", help="none | dropout | batchnorm (dropout and batch norm: coordinate networks, PINN and MLP)."),
     dropout: Optional[float] = typer.Option(None, "--dropout", help="Dropout probability in (0, 1) of --technique dropout (default 0.1)."),
@@ -59,7 +59,7 @@ def measure_command(
     from physym.models.operator import operator_dataset  # noqa: PLC0415
     from physym.problem import TrainingDiverged  # noqa: PLC0415
     from physym.registry import get_problem  # noqa: PLC0415
-    from physym.runner import RunSpec, resolve_device  # noqa: PLC0415
+    from physym.runner import RunSpec, adapter_for, resolve_device  # noqa: PLC0415
 
     # ---- validate everything before any work or any file
     try:
@@ -80,7 +80,8 @@ def measure_command(
         family = get_problem(problem)
         cls = family.task(task)
         task_name = task or family.default_task
-        expansion = Expansion(expand, fill, layout or cls.layouts[0])
+        expansion = Expansion(expand, cls.default_fill if fill is None else fill,
+                              layout or cls.layouts[0])
         data_file = str(data) if data is not None else None
         spec = RunSpec(problem, task_name, model, expansion, seed, budget,
                        tuple(sorted(parse_param_options(param).items())), data_seed, data_file,
@@ -92,7 +93,7 @@ def measure_command(
         short, _ = measurement_setup(prob, budget_obj, steps=steps, fraction=data_fraction,
                                      data_seed=data_seed)
         if data_file is not None:  # read and validate the whole file before training
-            operator_dataset(prob, short, data_seed=data_seed, device=dev, data_file=data_file)
+            adapter_for(prob).read_data(prob, short, data_seed=data_seed, data=data_file)
     except (ValueError, UsageError) as exc:
         fail(str(exc), exc)
 

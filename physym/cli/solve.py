@@ -27,11 +27,11 @@ from physym.cli._common import (UsageError, check_out_dir, device_option, err, f
 
 __all__ = ["solve_command"]
 
-def _results_table(comparison: Any, title: str) -> Table:
+def _results_table(comparison: Any, title: str, error_label: str = "rel. L2 error") -> Table:
     """Per-arm table of the headline error, change, time and parameter count."""
     summary = comparison.summary()
     table = Table(title=title, caption=_paired_caption(comparison))
-    for col in ("arm", "n", "rel. L2 error", "± std", "change", "s / run", "params"):
+    for col in ("arm", "n", error_label, "± std", "change", "s / run", "params"):
         table.add_column(col, justify="left" if col == "arm" else "right", no_wrap=True)
     change = summary["change"]["relative_error_change"]
     for arm, results in comparison.arms.items():
@@ -74,7 +74,7 @@ def solve_command(
     task: Optional[str] = task_option(),
     model: Optional[str] = model_option(),
     expand: int = typer.Option(4, "--expand", help="Number n >= 0 of constant inputs added to the expanded arm (in total, not per input)."),
-    fill: str = fill_option(),
+    fill: Optional[str] = fill_option(),
     layout: Optional[str] = layout_option(),
     seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per arm (default: the budget's)."),
     budget: str = typer.Option("quick", "--budget", help="smoke | quick | standard | paper."),
@@ -91,7 +91,7 @@ def solve_command(
     setup_logging(verbose)
     from physym.expansion import Expansion  # noqa: PLC0415
     from physym.registry import get_problem  # noqa: PLC0415
-    from physym.runner import RunSpec, compare, prepare, resolve_device  # noqa: PLC0415
+    from physym.runner import RunSpec, adapter_for, compare, prepare, resolve_device  # noqa: PLC0415
     from physym.models.operator import operator_dataset  # noqa: PLC0415
 
     # ---- validate everything before any work or any file
@@ -99,7 +99,8 @@ def solve_command(
         family = get_problem(problem)
         cls = family.task(task)
         params = parse_param_options(param)
-        expansion = Expansion(expand, fill, layout or cls.layouts[0])
+        expansion = Expansion(expand, cls.default_fill if fill is None else fill,
+                              layout or cls.layouts[0])
         set_threads(threads)
         data_file = str(data) if data is not None else None
         spec = RunSpec(problem, task, model, expansion, 0, budget,
@@ -115,7 +116,7 @@ def solve_command(
 
             check_plottable(prob)
         if data_file is not None:  # read and validate the whole file before training
-            operator_dataset(prob, budget_obj, data_seed=data_seed, device=dev, data_file=data_file)
+            adapter_for(prob).read_data(prob, budget_obj, data_seed=data_seed, data=data_file)
     except (ValueError, UsageError) as exc:
         fail(str(exc), exc)
 
@@ -144,7 +145,7 @@ def solve_command(
         )
     wall = time.perf_counter() - started
     title = f"{family.name} / {task_name} / {model_name} — budget {budget}, {n_seeds} seed(s), {dev}"
-    out.print(_results_table(comparison, title))
+    out.print(_results_table(comparison, title, prob.error_label))
     if prob.table_metrics:
         out.print(_metrics_table(comparison, prob.table_metrics))
     out.print(f"wall time {wall:.1f} s")

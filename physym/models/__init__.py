@@ -45,6 +45,10 @@ class Adapter:
     memory : callable
         ``memory(problem, *, model, budget, expansion) -> float``: an estimate of the peak
         bytes of one run, checked before any training (:func:`physym.resources.check_memory`).
+    read_data : callable or None
+        ``read_data(problem, budget, *, data_seed, data) -> None``: read and check a
+        ``--data`` path completely (``ValueError`` naming what is wrong), before training;
+        ``None`` for a kind that reads no data.
     """
 
     kind: str
@@ -52,4 +56,5 @@ class Adapter:
     measurement: Callable[..., tuple[Any, dict[str, Any]]]
     options: tuple[str, ...] = ()
     memory: Callable[..., float] = lambda problem, **_: 0.0
+    read_data: Callable[..., None] | None = None
 

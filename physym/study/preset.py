@@ -24,11 +24,16 @@ given by its path. It looks like::
 
 Each entry of ``config`` is one line: ``problem`` (a registry name or ``file.py:Class``),
 optional ``task``, ``models`` (default: every model of the task), ``params``, ``budget``,
-``budget_overrides``, ``data_seed``, and per-config ``expand``/``fill``/``seeds``.
+``budget_overrides``, ``data_seed``, and per-config ``expand``/``fill``/``seeds``/``controls``.
 
 The controls: ``fill0`` runs the primary ``n`` with constants equal to zero (inputs that
 carry no signal), ``matched`` runs the baseline with its first layer widened to the primary
-setting's parameter count (:class:`~physym.options.ModelOptions` ``match_params``).
+setting's parameter count (:class:`~physym.options.ModelOptions` ``match_params``). The
+bias-equivalent controls are baselines that imitate the primary setting's first-layer bias:
+``bias_init`` starts from the expanded network's initial function (auxiliary columns folded
+into the bias), ``bias_lr`` trains the first-layer bias at ``1 + n|c|`` times the learning
+rate, ``equivalent`` does both (under Adam without weight decay, the expanded network itself).
+``controls`` defaults to ``["fill0", "matched"]``.
 """
 
 from __future__ import annotations
@@ -49,11 +54,16 @@ from physym.runner import RunSpec, prepare
 __all__ = ["Preset", "ConfigEntry", "Arm", "load_preset", "find_preset", "available_presets",
            "arm_label", "config_key", "config_label", "PresetError"]
 
-CONTROLS = ("fill0", "matched")
+CONTROLS = ("fill0", "matched", "bias_init", "bias_lr", "equivalent")
+#: The controls of a preset that names none (the bias-equivalent ones are asked for).
+DEFAULT_CONTROLS = ("fill0", "matched")
+#: The bias-equivalent controls and their (bias_init, bias_lr) switches.
+BIAS_CONTROL_SWITCHES = {"bias_init": (True, False), "bias_lr": (False, True),
+                         "equivalent": (True, True)}
 _STUDY_KEYS = {"description", "budget", "seeds", "expand", "fill", "layouts", "controls",
                "primary", "alpha", "data_seed"}
 _CONFIG_KEYS = {"problem", "task", "models", "params", "budget", "budget_overrides",
-                "data_seed", "expand", "fill", "seeds", "layouts"}
+                "data_seed", "expand", "fill", "seeds", "layouts", "controls"}
 
 
 class PresetError(ValueError):
@@ -75,6 +85,7 @@ class ConfigEntry:
     fill: tuple[float, ...] | None = None
     seeds: int | None = None
     layouts: str | None = None
+    controls: tuple[str, ...] | None = None  # when they differ from the preset's
 
 
 @dataclass(frozen=True)
@@ -136,11 +147,17 @@ class Preset:
                                                        ModelOptions())]
         arms += [(Expansion(n, fill, lay), ModelOptions())
                  for n in expand for fill in fills for lay in layouts]
-        if "fill0" in self.controls:
+        controls = self.controls if entry.controls is None else entry.controls
+        if "fill0" in controls:
             arms.append((Expansion(self.primary_n, 0.0, default_layout), ModelOptions()))
-        if "matched" in self.controls:
+        if "matched" in controls:
             arms.append((Expansion(0, layout=default_layout),
                          ModelOptions(match_params=self.primary_n)))
+        for control, (init, lr) in BIAS_CONTROL_SWITCHES.items():
+            if control in controls:
+                arms.append((Expansion(0, layout=default_layout),
+                             ModelOptions(bias_init=init, bias_lr=lr, bias_n=self.primary_n,
+                                          bias_fill=self.primary_fill)))
         out = []
         for model in models:
             base = RunSpec(
@@ -160,35 +177,46 @@ class Arm:
     """One arm of a configuration, by the fields that define it.
 
     ``role`` is ``baseline`` (n = 0), ``expanded`` (n > 0, fill != 0), ``fill0`` (the
-    control: n > 0 constants equal to zero) or ``matched`` (the parameter-matched baseline).
+    control: n > 0 constants equal to zero), ``matched`` (the parameter-matched baseline) or
+    one of the bias-equivalent baselines ``bias_init``, ``bias_lr``, ``equivalent`` (``bias``,
+    imitating ``bias_n`` constants ``bias_fill``).
     """
 
     n: int
     fill: float
     layout: str
     match_params: int = 0
+    bias: str = ""
+    bias_n: int = 0
+    bias_fill: float = 0.0
 
     @classmethod
     def of(cls, spec: RunSpec) -> "Arm":
-        e = spec.expansion
+        e, o = spec.expansion, spec.options
+        bias = dict(bias=o.bias_control, bias_n=o.bias_n, bias_fill=o.bias_fill)
         # every n = 0 arm is the same network whatever its fill and layout
         if e.n == 0:
-            return cls(0, 0.0, "", spec.options.match_params)
-        return cls(e.n, e.fill, e.layout, spec.options.match_params)
+            return cls(0, 0.0, "", o.match_params, **bias)
+        return cls(e.n, e.fill, e.layout, o.match_params, **bias)
 
     @property
     def role(self) -> str:
         if self.match_params:
             return "matched"
+        if self.bias:
+            return self.bias
         if self.n == 0:
             return "baseline"
         return "fill0" if self.fill == 0.0 else "expanded"
 
     @property
     def label(self) -> str:
-        """``baseline``, ``n=4 fill=3.142 append``, ``matched n=4``."""
+        """``baseline``, ``n=4 fill=3.142 append``, ``matched n=4``, ``equivalent n=4
+        fill=3.142``."""
         if self.match_params:
             return f"matched n={self.match_params}"
+        if self.bias:
+            return f"{self.bias} n={self.bias_n} fill={self.bias_fill:.4g}"
         if self.n == 0:
             return "baseline"
         return f"n={self.n} fill={self.fill:.4g} {self.layout}"
@@ -269,7 +297,17 @@ def _config(raw: Any, i: int) -> ConfigEntry:
         fill=_fill_list(raw["fill"], "fill") if "fill" in raw else None,
         seeds=_positive_int(raw["seeds"], "seeds") if "seeds" in raw else None,
         layouts=raw.get("layouts"),
+        controls=_controls(raw["controls"], f"config {i + 1} controls") if "controls" in raw else None,
     )
+
+
+def _controls(value: Any, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        raise PresetError(f"{what} must be a list of control names, got {value!r}")
+    bad = [c for c in value if c not in CONTROLS]
+    if bad:
+        raise PresetError(f"{what} must be among {', '.join(CONTROLS)}, got {bad[0]!r}")
+    return tuple(value)
 
 
 def parse_preset(text: str, *, name: str, source: str = "") -> Preset:
@@ -295,10 +333,7 @@ def parse_preset(text: str, *, name: str, source: str = "") -> Preset:
         raise PresetError(f"preset {name!r} has no config entries (config = [{{problem = ...}}])")
     expand = _int_list(study.get("expand", [4]), "expand", minimum=1)
     fills = _fill_list(study.get("fill", ["pi"]), "fill")
-    controls = tuple(study.get("controls", list(CONTROLS)))
-    bad = [c for c in controls if c not in CONTROLS]
-    if bad:
-        raise PresetError(f"controls must be among {', '.join(CONTROLS)}, got {bad[0]!r}")
+    controls = _controls(study.get("controls", list(DEFAULT_CONTROLS)), "controls")
     layouts = study.get("layouts", "default")
     if layouts not in ("default", "all"):
         raise PresetError(f"layouts must be 'default' or 'all', got {layouts!r}")

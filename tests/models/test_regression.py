@@ -138,5 +138,5 @@ def test_budget_validation_and_errors():
         fit_regression(Toy(), model="fno", expansion=Expansion(0), budget=BUDGET, seed=0)
     with pytest.raises(ValueError, match="layout 'channels' cannot be used"):
         MLP(1, 1, width=4, depth=1, expansion=Expansion(2, layout="channels"), seed=0)
-    with pytest.raises(ValueError, match="applies to operator tasks only"):
+    with pytest.raises(ValueError, match="applies to tasks that read one"):
         prepare(RunSpec("qcd_eos", data="x.h5"))  # the runner refuses it for the adapter
