@@ -118,3 +118,16 @@ def test_scaling_skips_cleanly_without_the_study_command(common, tmp_path, monke
     json_path, md_path = common.write_result(result, env, tmp_path / "out")
     assert _strict_json(json_path)["rows"][0]["skipped"] == "physym study not available"
     assert "skipped: physym study not available" in md_path.read_text()
+
+
+def test_images_benchmark_quick_writes_ratios(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--only", "images", "--repeats", "1",
+         "--device", "cpu", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    record = _strict_json(tmp_path / "images.json")
+    (row,) = record["rows"]
+    assert row["K"] == 2 and row["image"] == "16x16" and row["pixel_ratio"] == 4
+    assert row["time_ratio"]["median"] > 0 and row["ms_per_step"] > 0

@@ -13,7 +13,9 @@ What they share (consoles, errors, ``--param`` parsing, run folders, common opti
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 from typing import Any, NoReturn
 
 import typer
@@ -78,7 +80,12 @@ def main() -> None:
     def stop() -> NoReturn:
         err.print("physym: interrupted; finished results are kept, nothing half-written "
                   "is left", markup=False, highlight=False)
-        raise SystemExit(130) from None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Every result is already on disk or was never renamed into place; leave at once, so
+        # that nothing at interpreter shutdown (threads of torch or rich) can turn the exit
+        # into a death by SIGINT.
+        os._exit(130)
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
