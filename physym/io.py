@@ -147,10 +147,11 @@ def comparison_dataset(comparison: Any, attrs: dict[str, Any]) -> Any:
     for name in metric_names:
         data[name] = (("arm", "seed"), table(lambda r: r.metrics.get(name, np.nan)).astype(float))
     ds = xr.Dataset(data, coords={"arm": list(arms), "seed": seeds})
-    ds["error"].attrs.update(long_name="relative L2 error on held-out data")
+    ds["error"].attrs.update(long_name=f"{attrs.get('error_label', 'relative L2 error')} on "
+                                       "held-out data")
     for name in attrs.get("table_metrics", ()):
         if name in ds:
-            ds[name].attrs.update(long_name=f"relative L2 error of {name}")
+            ds[name].attrs.update(long_name=f"{name}: {attrs.get('table_title', 'relative L2 error')}")
     ds["train_time"].attrs.update(units="s")
     ds.attrs.update({k: v if isinstance(v, (int, float, str)) else json.dumps(v, default=str)
                      for k, v in attrs.items()})

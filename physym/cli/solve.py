@@ -45,15 +45,16 @@ def _results_table(comparison: Any, title: str, error_label: str = "rel. L2 erro
     return table
 
 
-def _metrics_table(comparison: Any, names: tuple[str, ...]) -> Table:
-    """Second table: the problem's ``table_metrics`` (derived-quantity errors) per arm."""
-    table = Table(title="relative L2 error of derived quantities (mean over seeds)")
+def _metrics_table(comparison: Any, names: tuple[str, ...], title: str,
+                   spec: str = ".2e") -> Table:
+    """Second table: the problem's ``table_metrics`` (mean over seeds) per arm."""
+    table = Table(title=title)
     table.add_column("arm", no_wrap=True)
     for name in names:
         table.add_column(name, justify="right", no_wrap=True)
     for arm, results in comparison.arms.items():
         ok = [r for r in results if r.status == "ok"]
-        table.add_row(arm, *(fmt(float(np.mean([r.metrics.get(m, np.nan) for r in ok])), ".2e")
+        table.add_row(arm, *(fmt(float(np.mean([r.metrics.get(m, np.nan) for r in ok])), spec)
                              if ok else "-" for m in names))
     return table
 
@@ -147,7 +148,8 @@ def solve_command(
     title = f"{family.name} / {task_name} / {model_name} — budget {budget}, {n_seeds} seed(s), {dev}"
     out.print(_results_table(comparison, title, prob.error_label))
     if prob.table_metrics:
-        out.print(_metrics_table(comparison, prob.table_metrics))
+        out.print(_metrics_table(comparison, prob.table_metrics, prob.table_title,
+                                 prob.table_format))
     out.print(f"wall time {wall:.1f} s")
     run_dir = _write_run(out_dir, comparison, prob, budget_obj, plot=plot, meta={
         "physym_version": __version__, "command": " ".join(["physym", *sys.argv[1:]]),
@@ -157,7 +159,8 @@ def solve_command(
         "budget": budget, "budget_settings": dataclasses.asdict(budget_obj),
         "params": prob.describe(), "device": str(dev), "seeds": n_seeds,
         "data_seed": data_seed, "data": data_file, "wall_time": wall,
-        "table_metrics": list(prob.table_metrics),
+        "table_metrics": list(prob.table_metrics), "table_title": prob.table_title,
+        "error_label": prob.error_label,
     })
     out.print(f"results written to {run_dir}")
     failed = sum(r.status != "ok" for rs in comparison.arms.values() for r in rs)

@@ -75,6 +75,9 @@ class Problem(abc.ABC):
     #: which ``physym solve`` shows in a second table (mean over seeds) and labels as such
     #: in ``results.nc``.
     table_metrics: ClassVar[tuple[str, ...]] = ()
+    #: Title and number format of that second table.
+    table_title: ClassVar[str] = "relative L2 error of derived quantities (mean over seeds)"
+    table_format: ClassVar[str] = ".2e"
     #: What ``Fit.error`` is, for tables.
     error_label: ClassVar[str] = "rel. L2 error"
     #: The fill constant of ``--fill`` when none is given.

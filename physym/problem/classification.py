@@ -28,6 +28,9 @@ class ClassificationProblem(Problem):
     models = ("cnn", "resnet18")
     layouts = ("interleave",)
     error_label = "error rate (1 − top-1)"
+    table_metrics = ("accuracy",)
+    table_title = "top-1 test accuracy (mean over seeds)"
+    table_format = ".4f"
     #: The paper's fill of the interleaved pixels.
     default_fill = 0.5
     #: Number of classes, image channels and the image side ``N`` (square images).

@@ -20,3 +20,15 @@ def test_split_is_seeded_stratified_and_complete():
 def test_the_problem_defines_every_budget_and_no_flips():
     assert set(Digits.budgets) == {"smoke", "quick", "standard", "paper"}
     assert Digits.flip is False and Digits.default_fill == 0.5
+
+
+def test_solve_digits_prints_both_arms_accuracies(tmp_path):
+    from typer.testing import CliRunner
+
+    from physym.cli import app
+
+    result = CliRunner().invoke(app, ["solve", "digits", "--expand", "2", "--budget", "smoke",
+                                      "--device", "cpu", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "error rate" in result.stdout and "accuracy" in result.stdout
+    assert "fill=0.5, interleave" in result.stdout  # the paper's fill by default
