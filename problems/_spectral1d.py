@@ -13,18 +13,23 @@ Real fields use ``rfft`` (``n // 2 + 1`` modes), complex fields (NLS) the full `
 """
 from __future__ import annotations
 
+import abc
 import functools
 import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
+from physym.problem import PINNProblem
+
 from ._spectral import ETDRK4, dealias_mask, wavenumbers
 
-__all__ = ["Spectral1D", "solve_periodic", "PeriodicSolution", "periodic_grid"]
+__all__ = ["Spectral1D", "solve_periodic", "PeriodicSolution", "periodic_grid",
+           "PeriodicReferencePINN"]
 
 logger = logging.getLogger(__name__)
 
@@ -285,3 +290,39 @@ def periodic_reference(
 
     arrays = cached_arrays(prefix, full_key, compute)
     return PeriodicSolution(lower, length, arrays["times"], arrays["values"], initial=u0)
+
+
+class PeriodicReferencePINN(PINNProblem):
+    """A 1-D periodic PINN ``u(x, t)`` scored against its cached spectral reference.
+
+    Subclasses set the domain ``lower``, ``length`` and ``t_final`` and implement
+    :meth:`compute_reference` (typically :func:`periodic_reference` with the problem's
+    solver); the reference is computed, or read from the cache, once per instance and scored
+    on a 256 x 101 grid of ``(x, t)``.
+    """
+
+    lower: ClassVar[float]
+    length: ClassVar[float]
+    t_final: ClassVar[float]
+
+    def __init__(self, params: Any | None = None) -> None:
+        super().__init__(params)
+        self._reference: PeriodicSolution | None = None
+
+    @abc.abstractmethod
+    def compute_reference(self) -> PeriodicSolution:
+        """Solve (or read from the cache) the reference for ``self.params``."""
+
+    def reference(self) -> PeriodicSolution:
+        """The reference solution (computed or read from the cache on first use)."""
+        if self._reference is None:
+            self._reference = self.compute_reference()
+        return self._reference
+
+    def exact(self, points: np.ndarray) -> np.ndarray:
+        points = np.asarray(points, dtype=np.float64)
+        return self.reference()(points[:, 0], points[:, 1])[:, None]
+
+    def evaluation_axes(self) -> dict[str, np.ndarray]:
+        return {"x": np.linspace(self.lower, self.lower + self.length, 256),
+                "t": np.linspace(0.0, self.t_final, 101)}

@@ -24,10 +24,11 @@ import numpy as np
 import torch
 
 from physym.budgets import PINNBudget
-from physym.problem import PINNProblem, ProblemFamily
+from physym.problem import ProblemFamily
 from physym.problems._suite import suite_budgets
 
-from physym.problems._spectral1d import PeriodicSolution, Spectral1D, periodic_reference
+from physym.problems._spectral1d import (PeriodicReferencePINN, PeriodicSolution, Spectral1D,
+                                         periodic_reference)
 
 __all__ = ["AllenCahnPINN", "AllenCahnParams", "allen_cahn_reference", "PROBLEM"]
 
@@ -90,7 +91,7 @@ def allen_cahn_reference(params: AllenCahnParams | None = None) -> PeriodicSolut
         t_final=T_FINAL, n_snapshots=p.n_snapshots, dt=p.dt)
 
 
-class AllenCahnPINN(PINNProblem):
+class AllenCahnPINN(PeriodicReferencePINN):
     """Allen-Cahn PINN: u_t = 1e-4 u_xx + 5u - 5u^3, x in [-1, 1] periodic, t in [0, 1].
 
     ``u(x, 0) = x^2 cos(pi x)``; periodic conditions on ``u`` and ``u_x``
@@ -108,15 +109,10 @@ class AllenCahnPINN(PINNProblem):
     output_names = ("u",)
     budgets = suite_budgets(initial=(20, 200, 400, 2048))
 
-    def __init__(self, params: AllenCahnParams | None = None) -> None:
-        super().__init__(params)
-        self._reference: PeriodicSolution | None = None
+    lower, length, t_final = LOWER, LENGTH, T_FINAL
 
-    def reference(self) -> PeriodicSolution:
-        """The reference solution (computed or read from the cache on first use)."""
-        if self._reference is None:
-            self._reference = allen_cahn_reference(self.params)
-        return self._reference
+    def compute_reference(self) -> PeriodicSolution:
+        return allen_cahn_reference(self.params)
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
         p = self.params
@@ -136,14 +132,6 @@ class AllenCahnPINN(PINNProblem):
         return dde.data.TimePDE(geom, residual, bcs, num_domain=budget.num_domain,
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
-
-    def exact(self, points: np.ndarray) -> np.ndarray:
-        points = np.asarray(points, dtype=np.float64)
-        return self.reference()(points[:, 0], points[:, 1])[:, None]
-
-    def evaluation_axes(self) -> dict[str, np.ndarray]:
-        return {"x": np.linspace(LOWER, LOWER + LENGTH, 256),
-                "t": np.linspace(0.0, T_FINAL, 101)}
 
 
 PROBLEM = ProblemFamily(

@@ -25,10 +25,11 @@ import numpy as np
 import torch
 
 from physym.budgets import PINNBudget
-from physym.problem import PINNProblem, ProblemFamily
+from physym.problem import ProblemFamily
 from physym.problems._suite import suite_budgets
 
-from physym.problems._spectral1d import PeriodicSolution, Spectral1D, periodic_reference
+from physym.problems._spectral1d import (PeriodicReferencePINN, PeriodicSolution, Spectral1D,
+                                         periodic_reference)
 
 __all__ = ["KdVPINN", "KdVParams", "kdv_reference", "kdv_invariants", "PROBLEM"]
 
@@ -98,7 +99,7 @@ def kdv_invariants(values: np.ndarray, length: float = LENGTH) -> dict[str, np.n
     return {"mass": values.sum(axis=-1) * dx, "energy": (values**2).sum(axis=-1) * dx}
 
 
-class KdVPINN(PINNProblem):
+class KdVPINN(PeriodicReferencePINN):
     """KdV PINN: u_t + u u_x + 0.0025 u_xxx = 0, x in [-1, 1] periodic, t in [0, 1].
 
     ``u(x, 0) = cos(pi x)``; periodic conditions on ``u`` and ``u_x``
@@ -114,15 +115,10 @@ class KdVPINN(PINNProblem):
     output_names = ("u",)
     budgets = suite_budgets(initial=(20, 200, 400, 2048))
 
-    def __init__(self, params: KdVParams | None = None) -> None:
-        super().__init__(params)
-        self._reference: PeriodicSolution | None = None
+    lower, length, t_final = LOWER, LENGTH, T_FINAL
 
-    def reference(self) -> PeriodicSolution:
-        """The reference solution (computed or read from the cache on first use)."""
-        if self._reference is None:
-            self._reference = kdv_reference(self.params)
-        return self._reference
+    def compute_reference(self) -> PeriodicSolution:
+        return kdv_reference(self.params)
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
         delta = self.params.delta
@@ -143,14 +139,6 @@ class KdVPINN(PINNProblem):
         return dde.data.TimePDE(geom, residual, bcs, num_domain=budget.num_domain,
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
-
-    def exact(self, points: np.ndarray) -> np.ndarray:
-        points = np.asarray(points, dtype=np.float64)
-        return self.reference()(points[:, 0], points[:, 1])[:, None]
-
-    def evaluation_axes(self) -> dict[str, np.ndarray]:
-        return {"x": np.linspace(LOWER, LOWER + LENGTH, 256),
-                "t": np.linspace(0.0, T_FINAL, 101)}
 
 
 PROBLEM = ProblemFamily(

@@ -27,10 +27,11 @@ import numpy as np
 import torch
 
 from physym.budgets import PINNBudget
-from physym.problem import PINNProblem, ProblemFamily
+from physym.problem import ProblemFamily
 from physym.problems._suite import suite_budgets
 
-from physym.problems._spectral1d import PeriodicSolution, Spectral1D, periodic_reference
+from physym.problems._spectral1d import (PeriodicReferencePINN, PeriodicSolution, Spectral1D,
+                                         periodic_reference)
 
 __all__ = ["KuramotoSivashinskyPINN", "KuramotoSivashinskyParams", "ks_reference", "PROBLEM"]
 
@@ -94,7 +95,7 @@ def ks_reference(params: KuramotoSivashinskyParams | None = None, *, t_final: fl
         t_final=t_final, n_snapshots=n_snapshots or p.n_snapshots, dt=p.dt)
 
 
-class KuramotoSivashinskyPINN(PINNProblem):
+class KuramotoSivashinskyPINN(PeriodicReferencePINN):
     """Kuramoto-Sivashinsky PINN: u_t + a u u_x + b u_xx + c u_xxxx = 0, x in [0, 2 pi] periodic.
 
     ``a, b, c = 100/16, 100/16^2, 100/16^4``, ``t in [0, 1]``, ``u(x, 0) = cos x (1 + sin x)``;
@@ -110,15 +111,10 @@ class KuramotoSivashinskyPINN(PINNProblem):
     output_names = ("u",)
     budgets = suite_budgets(initial=(20, 200, 400, 2048))
 
-    def __init__(self, params: KuramotoSivashinskyParams | None = None) -> None:
-        super().__init__(params)
-        self._reference: PeriodicSolution | None = None
+    lower, length, t_final = LOWER, LENGTH, T_FINAL
 
-    def reference(self) -> PeriodicSolution:
-        """The reference solution (computed or read from the cache on first use)."""
-        if self._reference is None:
-            self._reference = ks_reference(self.params)
-        return self._reference
+    def compute_reference(self) -> PeriodicSolution:
+        return ks_reference(self.params)
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
         p = self.params
@@ -140,14 +136,6 @@ class KuramotoSivashinskyPINN(PINNProblem):
         return dde.data.TimePDE(geom, residual, bcs, num_domain=budget.num_domain,
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
-
-    def exact(self, points: np.ndarray) -> np.ndarray:
-        points = np.asarray(points, dtype=np.float64)
-        return self.reference()(points[:, 0], points[:, 1])[:, None]
-
-    def evaluation_axes(self) -> dict[str, np.ndarray]:
-        return {"x": np.linspace(LOWER, LOWER + LENGTH, 256),
-                "t": np.linspace(0.0, T_FINAL, 101)}
 
 
 PROBLEM = ProblemFamily(
