@@ -17,7 +17,7 @@ import numpy as np
 
 from physym.io import atomic_path, cache_path
 
-__all__ = ["cached_arrays"]
+__all__ = ["cached_arrays", "LazyReference"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +77,20 @@ def cached_arrays(
             for name, a in arrays.items():
                 f.create_dataset(name, data=a)
     return arrays
+
+
+class LazyReference:
+    """Mixin of a problem with a solver-backed reference: :meth:`reference` computes
+    :meth:`compute_reference` (which typically reads :func:`cached_arrays`) once per
+    instance and keeps it."""
+
+    def compute_reference(self) -> Any:
+        """Solve, or read from the cache, the reference for ``self.params``."""
+        raise NotImplementedError
+
+    def reference(self) -> Any:
+        """The reference solution (computed or read from the cache on first use)."""
+        ref = self.__dict__.get("_reference")
+        if ref is None:
+            ref = self.__dict__["_reference"] = self.compute_reference()
+        return ref

@@ -19,13 +19,14 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
 
 from physym.problem import PINNProblem
 
+from ._reference_cache import LazyReference, cached_arrays
 from ._spectral import ETDRK4, dealias_mask, wavenumbers
 
 __all__ = ["Spectral1D", "solve_periodic", "PeriodicSolution", "periodic_grid",
@@ -277,7 +278,6 @@ def periodic_reference(
     snapshots are added to it. Returns the :class:`PeriodicSolution` on
     ``[lower, lower + length)`` with snapshots at ``t_final * i / n_snapshots``.
     """
-    from ._reference_cache import cached_arrays  # noqa: PLC0415
 
     full_key = {**key, "lower": lower, "length": length, "n": n, "t_final": t_final,
                 "n_snapshots": n_snapshots, "dt": dt, "real": real, "solver": "etdrk4-v1"}
@@ -292,7 +292,7 @@ def periodic_reference(
     return PeriodicSolution(lower, length, arrays["times"], arrays["values"], initial=u0)
 
 
-class PeriodicReferencePINN(PINNProblem):
+class PeriodicReferencePINN(LazyReference, PINNProblem):
     """A 1-D periodic PINN ``u(x, t)`` scored against its cached spectral reference.
 
     Subclasses set the domain ``lower``, ``length`` and ``t_final`` and implement
@@ -305,19 +305,9 @@ class PeriodicReferencePINN(PINNProblem):
     length: ClassVar[float]
     t_final: ClassVar[float]
 
-    def __init__(self, params: Any | None = None) -> None:
-        super().__init__(params)
-        self._reference: PeriodicSolution | None = None
-
     @abc.abstractmethod
     def compute_reference(self) -> PeriodicSolution:
         """Solve (or read from the cache) the reference for ``self.params``."""
-
-    def reference(self) -> PeriodicSolution:
-        """The reference solution (computed or read from the cache on first use)."""
-        if self._reference is None:
-            self._reference = self.compute_reference()
-        return self._reference
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)

@@ -28,7 +28,7 @@ import torch
 from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
 from physym.problems._grid_reference import GridSolution
-from physym.problems._reference_cache import cached_arrays
+from physym.problems._reference_cache import LazyReference, cached_arrays
 from physym.problems._spectral2d import Spectral2D, solve_periodic_2d
 from physym.problems._suite import suite_budgets
 
@@ -118,7 +118,7 @@ def burgers2d_reference(params: Burgers2DParams | None = None) -> GridSolution:
     return GridSolution([s, s, t], np.moveaxis(w, (0, 1), (-2, -1)), periodic=[1.0, 1.0, None])
 
 
-class Burgers2DPINN(PINNProblem):
+class Burgers2DPINN(LazyReference, PINNProblem):
     """2-D coupled Burgers PINN, nu = 0.01, periodic unit square, t in [0, 1]; outputs u, v.
 
     Residuals ``u_t + u u_x + v u_y - nu lap u`` and the same for ``v``; periodic ``u``,
@@ -139,15 +139,9 @@ class Burgers2DPINN(PINNProblem):
     budgets = suite_budgets(domain=(200, 2000, 8000, 8192), boundary=(40, 400, 1000, 2048),
                             initial=(40, 400, 1000, 2048))
 
-    def __init__(self, params: Burgers2DParams | None = None) -> None:
-        super().__init__(params)
-        self._reference: GridSolution | None = None
-
-    def reference(self) -> GridSolution:
-        """The reference (computed or read from the cache on first use)."""
-        if self._reference is None:
-            self._reference = burgers2d_reference(self.params)
-        return self._reference
+    def compute_reference(self) -> GridSolution:
+        """Solve, or read from the cache, the reference for ``self.params``."""
+        return burgers2d_reference(self.params)
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
         p = self.params

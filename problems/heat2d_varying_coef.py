@@ -34,7 +34,7 @@ from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
 from physym.problems._fv2d import divergence_matrix, embed, interior, node_axis
 from physym.problems._grid_reference import GridSolution
-from physym.problems._reference_cache import cached_arrays
+from physym.problems._reference_cache import LazyReference, cached_arrays
 from physym.problems._suite import suite_budgets
 
 __all__ = ["Heat2DVaryingCoefParams", "Heat2DVaryingCoefPINN", "coefficient", "solve_heat",
@@ -139,7 +139,7 @@ class Heat2DVaryingCoefParams:
                              f"{self.n_snapshots} and {self.n_steps}")
 
 
-class Heat2DVaryingCoefPINN(PINNProblem):
+class Heat2DVaryingCoefPINN(LazyReference, PINNProblem):
     """Heat PINN with a multi-scale coefficient: u_t = div(a grad u) + f on [0, 1]^2 x [0, 1].
 
     ``a = 1 + cos 2pi x cos 2pi y / 2 + cos 10pi x cos 10pi y / 4``, ``f = 10 sin 2pi x
@@ -159,26 +159,20 @@ class Heat2DVaryingCoefPINN(PINNProblem):
     budgets = suite_budgets(domain=(200, 2000, 8000, 8192), boundary=(40, 400, 1000, 2048),
                             initial=(40, 400, 1000, 2048))
 
-    def __init__(self, params: Heat2DVaryingCoefParams | None = None) -> None:
-        super().__init__(params)
-        self._reference: GridSolution | None = None
+    def compute_reference(self) -> GridSolution:
+        """Solve, or read from the cache, the reference for ``self.params``."""
+        p = self.params
 
-    def reference(self) -> GridSolution:
-        """The cached reference on the solver nodes (computed on first use)."""
-        if self._reference is None:
-            p = self.params
+        def compute() -> dict[str, np.ndarray]:
+            return {"u": solve_heat(p.grid, coef=coefficient, u0=initial_condition,
+                                    f=lambda x, y, t: source(x, y), t_final=p.t_final,
+                                    n_steps=p.n_steps, n_snapshots=p.n_snapshots)}
 
-            def compute() -> dict[str, np.ndarray]:
-                return {"u": solve_heat(p.grid, coef=coefficient, u0=initial_condition,
-                                        f=lambda x, y, t: source(x, y), t_final=p.t_final,
-                                        n_steps=p.n_steps, n_snapshots=p.n_snapshots)}
-
-            key = {"problem": "heat2d_varying_coef", "solver": "fv-cn-1", **vars(p)}
-            u = cached_arrays("reference-heat2d_varying_coef", key, compute)["u"]
-            x = node_axis(p.grid)
-            t = np.linspace(0.0, p.t_final, p.n_snapshots + 1)
-            self._reference = GridSolution([x, x, t], np.moveaxis(u, 0, -1)[..., None])
-        return self._reference
+        key = {"problem": "heat2d_varying_coef", "solver": "fv-cn-1", **vars(p)}
+        u = cached_arrays("reference-heat2d_varying_coef", key, compute)["u"]
+        x = node_axis(p.grid)
+        t = np.linspace(0.0, p.t_final, p.n_snapshots + 1)
+        return GridSolution([x, x, t], np.moveaxis(u, 0, -1)[..., None])
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
         geom = dde.geometry.GeometryXTime(dde.geometry.Rectangle([0.0, 0.0], [1.0, 1.0]),

@@ -28,7 +28,7 @@ import numpy as np
 
 from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
-from physym.problems._reference_cache import cached_arrays
+from physym.problems._reference_cache import LazyReference, cached_arrays
 from physym.problems._suite import suite_budgets
 
 __all__ = ["P2Field", "PoissonLShapeParams", "PoissonLShapePINN", "solve_lshape", "PROBLEM"]
@@ -138,7 +138,7 @@ class PoissonLShapeParams:
             raise ValueError(f"refine must be an integer in 1..8, got {self.refine}")
 
 
-class PoissonLShapePINN(PINNProblem):
+class PoissonLShapePINN(LazyReference, PINNProblem):
     """Poisson PINN on the L-shaped domain [-1, 1]^2 minus (0, 1]^2: -lap u = 1, u = 0 on the boundary.
 
     Geometry: ``dde.geometry.Polygon`` of the six corners (boundary points cast to
@@ -159,20 +159,14 @@ class PoissonLShapePINN(PINNProblem):
     budgets = suite_budgets(domain=(200, 1000, 4000, 8192), boundary=(40, 200, 400, 2048),
                             initial=(0, 0, 0, 0))
 
-    def __init__(self, params: PoissonLShapeParams | None = None) -> None:
-        super().__init__(params)
-        self._reference: P2Field | None = None
-
-    def reference(self) -> P2Field:
-        """The cached P2 reference (computed on first use)."""
-        if self._reference is None:
-            refine = self.params.refine
-            arrays = cached_arrays("reference-poisson_lshape",
-                                   {"problem": "poisson_lshape", "solver": "skfem-p2-1",
-                                    "refine": refine}, lambda: solve_lshape(refine))
-            self._reference = P2Field(arrays["vertices"], arrays["triangles"].astype(np.int64),
-                                      arrays["values"])
-        return self._reference
+    def compute_reference(self) -> P2Field:
+        """Solve, or read from the cache, the reference for ``self.params``."""
+        refine = self.params.refine
+        arrays = cached_arrays("reference-poisson_lshape",
+                               {"problem": "poisson_lshape", "solver": "skfem-p2-1",
+                                "refine": refine}, lambda: solve_lshape(refine))
+        return P2Field(arrays["vertices"], arrays["triangles"].astype(np.int64),
+                       arrays["values"])
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
         real = dde.config.real(np)

@@ -28,6 +28,7 @@ import torch
 
 from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
+from physym.problems._reference_cache import LazyReference
 from physym.problems._suite import suite_budgets
 
 from physym.problems._spectral1d import PeriodicSolution, Spectral1D, periodic_reference
@@ -113,7 +114,7 @@ def nls_invariants(values: np.ndarray, length: float = LENGTH) -> dict[str, np.n
             "hamiltonian": (0.5 * np.abs(h_x) ** 2 - 0.5 * dens**2).sum(-1) * dx}
 
 
-class SchrodingerPINN(PINNProblem):
+class SchrodingerPINN(LazyReference, PINNProblem):
     """NLS PINN: i h_t + h_xx/2 + |h|^2 h = 0, x in [-5, 5] periodic, t in [0, pi/2].
 
     ``h(x, 0) = 2 sech x``; outputs ``u = Re h`` and ``v = Im h``; periodic conditions on
@@ -133,15 +134,9 @@ class SchrodingerPINN(PINNProblem):
     # Raissi et al.: 20000 collocation points, 50 initial, 50 boundary, 5 x 100 tanh.
     budgets = suite_budgets(initial=(20, 200, 400, 2048))
 
-    def __init__(self, params: SchrodingerParams | None = None) -> None:
-        super().__init__(params)
-        self._reference: PeriodicSolution | None = None
-
-    def reference(self) -> PeriodicSolution:
-        """The complex reference solution (computed or read from the cache on first use)."""
-        if self._reference is None:
-            self._reference = nls_reference(self.params)
-        return self._reference
+    def compute_reference(self) -> PeriodicSolution:
+        """Solve, or read from the cache, the reference for ``self.params``."""
+        return nls_reference(self.params)
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
         geom = dde.geometry.GeometryXTime(dde.geometry.Interval(LOWER, LOWER + LENGTH),

@@ -36,7 +36,7 @@ from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
 from physym.problems._fv2d import divergence_matrix, embed, interior, node_axis
 from physym.problems._grid_reference import GridSolution
-from physym.problems._reference_cache import cached_arrays
+from physym.problems._reference_cache import LazyReference, cached_arrays
 from physym.problems._suite import suite_budgets
 
 __all__ = ["Wave2DHeterogeneousParams", "Wave2DHeterogeneousPINN", "speed", "solve_wave",
@@ -150,7 +150,7 @@ class Wave2DHeterogeneousParams:
                              f" for a stable leapfrog on grid {self.grid}, got {self.n_steps}")
 
 
-class Wave2DHeterogeneousPINN(PINNProblem):
+class Wave2DHeterogeneousPINN(LazyReference, PINNProblem):
     """Wave PINN in a two-layer medium: u_tt = div(c(y)^2 grad u) on [0, 1]^2 x [0, 1].
 
     ``c = 1 + (1 + tanh((y - 0.6)/0.05))/2``; Gaussian pulse (sigma 0.06) at (0.5, 0.4) at
@@ -171,27 +171,21 @@ class Wave2DHeterogeneousPINN(PINNProblem):
     budgets = suite_budgets(domain=(200, 2000, 8000, 8192), boundary=(40, 400, 1000, 2048),
                             initial=(40, 400, 1000, 2048))
 
-    def __init__(self, params: Wave2DHeterogeneousParams | None = None) -> None:
-        super().__init__(params)
-        self._reference: GridSolution | None = None
+    def compute_reference(self) -> GridSolution:
+        """Solve, or read from the cache, the reference for ``self.params``."""
+        p = self.params
 
-    def reference(self) -> GridSolution:
-        """The cached reference on the solver nodes (computed on first use)."""
-        if self._reference is None:
-            p = self.params
+        def compute() -> dict[str, np.ndarray]:
+            u = solve_wave(p.grid, c2=lambda x, y: speed(y) ** 2, u0=initial_condition,
+                           t_final=p.t_final, n_steps=p.n_steps,
+                           n_snapshots=p.n_snapshots)
+            return {"u": u[:, ::2, ::2]}
 
-            def compute() -> dict[str, np.ndarray]:
-                u = solve_wave(p.grid, c2=lambda x, y: speed(y) ** 2, u0=initial_condition,
-                               t_final=p.t_final, n_steps=p.n_steps,
-                               n_snapshots=p.n_snapshots)
-                return {"u": u[:, ::2, ::2]}
-
-            key = {"problem": "wave2d_heterogeneous", "solver": "fv-leapfrog-1", **vars(p)}
-            u = cached_arrays("reference-wave2d_heterogeneous", key, compute)["u"]
-            x = node_axis(p.grid)[::2]
-            t = np.linspace(0.0, p.t_final, p.n_snapshots + 1)
-            self._reference = GridSolution([x, x, t], np.moveaxis(u, 0, -1)[..., None])
-        return self._reference
+        key = {"problem": "wave2d_heterogeneous", "solver": "fv-leapfrog-1", **vars(p)}
+        u = cached_arrays("reference-wave2d_heterogeneous", key, compute)["u"]
+        x = node_axis(p.grid)[::2]
+        t = np.linspace(0.0, p.t_final, p.n_snapshots + 1)
+        return GridSolution([x, x, t], np.moveaxis(u, 0, -1)[..., None])
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
         geom = dde.geometry.GeometryXTime(dde.geometry.Rectangle([0.0, 0.0], [1.0, 1.0]),
