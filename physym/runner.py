@@ -88,6 +88,7 @@ class RunResult:
     data_fingerprint: str = ""
     device: str = "cpu"
     reason: str | None = None
+    training: dict[str, Any] | None = None
     prediction: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,6 +98,7 @@ class RunResult:
             "error": self.error, "metrics": self.metrics, "n_params": self.n_params,
             "train_time": self.train_time, "data_fingerprint": self.data_fingerprint,
             "device": self.device, "reason": self.reason,
+            **({} if self.training is None else {"training": self.training}),
         }
 
 
@@ -197,7 +199,7 @@ def run(
     return RunResult(
         spec, "ok", error=fit.error, metrics=metrics, n_params=fit.n_params,
         train_time=train_time, data_fingerprint=fit.data_fingerprint, device=str(dev),
-        prediction=fit.prediction,
+        training=fit.training, prediction=fit.prediction,
     )
 
 

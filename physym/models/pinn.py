@@ -34,10 +34,11 @@ import torch
 from physym.budgets import PINNBudget
 from physym.io import fingerprint_arrays
 from physym.metrics import max_abs_error, relative_l2_points
-from physym.models._bias import adam_groups, auxiliary_columns, fold_into
+from physym.models._bias import auxiliary_columns, fold_into
 from physym.models._params import count_parameters, parameter_snapshot
 from physym.options import ModelOptions, matched_extra_units
 from physym.models import Adapter
+from physym.models.pinn_train import train_phases
 from physym.problem import Fit, TrainingDiverged
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -222,28 +223,6 @@ def _define_regularised_fnn(dde: Any) -> type:
     return RegularisedFNN
 
 
-def _make_callback(dde: Any, progress: Callable[[int], None] | None) -> Any:
-    """A DeepXDE callback that forwards iteration counts and stops on a non-finite loss."""
-
-    class Callback(dde.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.reported = 0
-            self.diverged: str | None = None
-
-        def on_epoch_end(self) -> None:
-            state = self.model.train_state
-            loss = state.loss_train
-            if loss is not None and not np.all(np.isfinite(np.asarray(loss, dtype=float))):
-                self.diverged = f"non-finite training loss at iteration {state.iteration}"
-                self.model.stop_training = True
-            if progress is not None and state.iteration > self.reported:
-                progress(state.iteration - self.reported)
-                self.reported = state.iteration
-
-    return Callback()
-
-
 def fit_pinn(
     problem: "PINNProblem",
     *,
@@ -302,20 +281,10 @@ def fit_pinn(
         n_params = count_parameters(net)
         initial_state = parameter_snapshot(net)
         m = dde.Model(data, net)
-        callback = _make_callback(dde, progress)
         start = time.perf_counter()
-        m.compile(_adam(net, budget.lr, options, adam_eps), lr=budget.lr, verbose=0)
-        m.train(iterations=budget.adam_iterations, display_every=max(1, budget.adam_iterations),
-                callbacks=[callback], verbose=0)
-        if callback.diverged is None and budget.lbfgs_iterations > 0:
-            dde.optimizers.config.set_LBFGS_options(maxiter=budget.lbfgs_iterations)
-            # report progress every 50 L-BFGS iterations instead of every 1000
-            dde.optimizers.LBFGS_options["iter_per_step"] = min(50, budget.lbfgs_iterations)
-            m.compile("L-BFGS", verbose=0)
-            m.train(display_every=10**9, callbacks=[callback], verbose=0)
+        training = train_phases(dde, m, net, budget=budget, options=options,
+                                adam_eps=adam_eps, progress=progress)
         train_time = time.perf_counter() - start
-        if callback.diverged is not None:
-            raise TrainingDiverged(callback.diverged)
         if options is not None and options.batchnorm:  # eval mode: the final statistics
             torch.optim.swa_utils.update_bn(
                 [torch.as_tensor(np.asarray(data.train_x), device=device)], net)
@@ -341,17 +310,8 @@ def fit_pinn(
         prediction=pred,
         model=net,
         initial_state=initial_state,
+        training=training,
     )
-
-
-def _adam(net: Any, lr: float, options: ModelOptions | None, eps: float | None) -> Any:
-    """``"adam"`` (DeepXDE's own) or, for ``bias_lr`` or a given ``eps``, a torch Adam with the
-    first-layer bias in its own group; without weight decay both are the same optimiser."""
-    factor = (options or ModelOptions()).bias_lr_factor
-    if factor == 1.0 and eps is None:
-        return "adam"
-    groups = adam_groups(net.parameters(), net.linears[0].bias, lr=lr, factor=factor)
-    return torch.optim.Adam(groups, lr=lr, **({} if eps is None else {"eps": eps}))
 
 
 def _scaled(count: int, fraction: float) -> int:

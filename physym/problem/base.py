@@ -42,6 +42,9 @@ class Fit:
     initial_state : dict of str to numpy.ndarray, or None
         Copies of the network's trainable parameters right after initialisation, by
         parameter name (:func:`physym.symmetry.parameter_snapshot`).
+    training : dict or None
+        How training ended (:func:`physym.convergence.training_record`: phases, loss
+        history, convergence); ``None`` for an adapter that does not record it.
     """
 
     error: float
@@ -51,6 +54,7 @@ class Fit:
     prediction: np.ndarray | None = None
     model: Any = field(default=None, repr=False, compare=False)
     initial_state: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    training: dict[str, Any] | None = None
 
 
 class Problem(abc.ABC):

@@ -17,6 +17,8 @@ import numpy as np
 
 from physym._text import fmt
 from physym.io import atomic_path, write_netcdf
+from physym.spec import RunSpec
+from physym.study.preset import Arm, config_label
 from physym.study.stats import PAPER_FRACTION, ConfigStats, StudyStats, analyse, \
     reproduced_fraction
 from physym.study.store import RecordStore
@@ -52,8 +54,46 @@ def _ci(pair: tuple[float, float]) -> str:
     return "–" if not math.isfinite(lo) else f"[{lo:.2f}, {hi:.2f}]"
 
 
+def _convergence(records: list[dict[str, Any]]) -> list[str]:
+    """The ``Convergence`` section: per configuration and arm, how many recorded runs met
+    the criterion of :mod:`physym.convergence`, and every run whose optimiser stalled."""
+    rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    stalled = []
+    for r in records:
+        t = r.get("training")
+        if r["status"] != "ok" or not t:
+            continue
+        spec = RunSpec.from_dict(r["spec"])
+        rows.setdefault((f"{config_label(spec)} ({spec.budget})", Arm.of(spec).label),
+                        []).append(t)
+        if t.get("stalled"):
+            phase = next((p for p in t["phases"] if p["stop"] == "no progress"), {})
+            stalled.append(f"- `{r['key']}` {config_label(spec)}, {Arm.of(spec).label}, seed "
+                           f"{spec.seed}: {phase.get('optimizer')} stopped after "
+                           f"{phase.get('iterations')} of {phase.get('limit')} iterations "
+                           "(no progress)")
+    if not rows:
+        return []
+    criterion = next(iter(rows.values()))[0].get("criterion", "")
+    lines = ["", "## Convergence", "",
+             f"Criterion: the run has converged when its {criterion}. Runs whose optimiser "
+             "stalled (stopped for no progress before 10% of its iterations) are listed below "
+             "and counted in the statistics above like any other run: read their "
+             "configurations with care.", "",
+             "| configuration | arm | recorded | converged | stalled | median tail drop |",
+             "|---|---|---|---|---|---|"]
+    for (label, arm), ts in sorted(rows.items()):
+        drops = [t["tail_drop"] for t in ts if isinstance(t.get("tail_drop"), (int, float))]
+        lines.append(f"| {label} | {arm} | {len(ts)} | {sum(bool(t['converged']) for t in ts)} "
+                     f"| {sum(bool(t['stalled']) for t in ts)} | "
+                     f"{fmt(float(np.median(drops)), '.1%') if drops else '–'} |")
+    if stalled:
+        lines += ["", "Stalled runs:", "", *stalled]
+    return lines
+
+
 def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list[dict],
-              missing: int, problems: list[str]) -> str:
+              missing: int, problems: list[str], records: list[dict[str, Any]]) -> str:
     h = st.headline
     lines = [f"# physym study report: {meta.get('preset', 'unnamed')}", ""]
     if meta.get("description"):
@@ -110,6 +150,7 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
                          f"{fmt(a.mean)} | {fmt(a.median)} | "
                          f"{_pct(x.relative_change) if x else '–'} | "
                          f"{fmt(x.p_t, '.3f') if x else '–'} | {x.verdict if x else 'reference'} |")
+    lines += _convergence(records)
     if failed:
         lines += ["", "## Failed runs", ""]
         lines += [f"- `{r['key']}` {r['spec']['problem']}/{r['spec'].get('model')} seed "
@@ -238,7 +279,8 @@ def build_report(root: Path) -> tuple[StudyStats, list[Path]]:
     written = []
     path = root / "report.md"
     with atomic_path(path) as tmp:
-        tmp.write_text(_markdown(meta, st, len(records), failed, missing, problems))
+        tmp.write_text(_markdown(meta, st, len(records), failed, missing, problems,
+                                 list(records.values())))
     written.append(path)
     write_netcdf(root / "results.nc", stats_dataset(st, records))
     written.append(root / "results.nc")

@@ -1,0 +1,119 @@
+"""How a run's training ended: phases, a down-sampled loss history and the convergence test.
+
+Every adapter that records its training builds the record with :func:`training_record`;
+the study report reads ``converged`` and ``stalled`` from it. The criterion is written
+here once:
+
+    a run has **converged** when its best training loss fell by less than
+    :data:`MAX_TAIL_DROP` (5%) over the last :data:`TAIL_FRACTION` (20%) of the iterations
+    it ran.
+
+The best loss (a running minimum) is used instead of the last one, so that Adam's
+step-to-step noise cannot fake or hide a fall. A phase has **stalled** when its optimiser
+stopped for lack of progress (a line search that returned a zero step) before
+:data:`STALL_FRACTION` (10%) of its allowed iterations: the L-BFGS failure recorded in
+issue 18, where one seed stopped after 3 of 5000 iterations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Sequence
+
+__all__ = ["CRITERION", "MAX_TAIL_DROP", "Phase", "STALL_FRACTION", "STOP_REASONS",
+           "TAIL_FRACTION", "tail_drop", "training_record"]
+
+#: Fraction of the iterations run that forms the tail of the convergence test.
+TAIL_FRACTION = 0.2
+#: Largest relative fall of the best loss over the tail for a converged run.
+MAX_TAIL_DROP = 0.05
+#: A phase that stops for no progress before this fraction of its limit has stalled.
+STALL_FRACTION = 0.1
+#: The criterion in words, stored in every record that has a history.
+CRITERION = (f"best training loss fell by less than {MAX_TAIL_DROP:.0%} over the last "
+             f"{TAIL_FRACTION:.0%} of the iterations run")
+#: Why an optimiser phase ended.
+STOP_REASONS = ("iteration limit", "tolerance", "no progress", "non-finite loss")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One optimiser phase of a training run.
+
+    Attributes
+    ----------
+    optimizer : str
+        ``"adam"``, ``"lbfgs"``, ``"sgd"``, ...
+    iterations : int
+        Iterations actually run (epochs for an epoch-based loop).
+    limit : int
+        Iterations allowed by the budget.
+    stop : str
+        One of :data:`STOP_REASONS`.
+    """
+
+    optimizer: str
+    iterations: int
+    limit: int
+    stop: str
+
+    def __post_init__(self) -> None:
+        if self.stop not in STOP_REASONS:
+            raise ValueError(f"stop must be one of {', '.join(STOP_REASONS)}, got {self.stop!r}")
+
+    @property
+    def stalled(self) -> bool:
+        """Stopped for no progress before :data:`STALL_FRACTION` of its limit."""
+        return self.stop == "no progress" and self.iterations < STALL_FRACTION * self.limit
+
+
+def tail_drop(history: Sequence[tuple[int, float]], *, tail: float = TAIL_FRACTION) -> float:
+    """Relative fall of the best loss over the last ``tail`` of the iterations.
+
+    Parameters
+    ----------
+    history : sequence of (int, float)
+        ``(iteration, loss)`` pairs in increasing iteration order; the last pair is the end
+        of training.
+
+    Returns
+    -------
+    float
+        ``(best before the tail - best overall) / best before the tail``, in ``[0, 1]``;
+        NaN with fewer than two finite points or a non-positive loss.
+    """
+    pts = [(int(i), float(v)) for i, v in history if math.isfinite(float(v))]
+    if len(pts) < 2:
+        return math.nan
+    start = pts[-1][0] - tail * (pts[-1][0] - pts[0][0])
+    before = [v for i, v in pts if i <= start]
+    if not before:
+        before = [pts[0][1]]
+    best_before, best = min(before), min(v for _, v in pts)
+    if best_before <= 0:
+        return math.nan
+    return (best_before - best) / best_before
+
+
+def training_record(phases: Sequence[Phase],
+                    history: Sequence[tuple[int, float]]) -> dict[str, Any]:
+    """The JSON-ready ``training`` field of a run record.
+
+    Returns
+    -------
+    dict
+        ``phases`` (list of :class:`Phase` as dicts), ``loss_history`` (``[iteration,
+        loss]`` pairs), ``tail_drop`` (:func:`tail_drop`), ``converged`` (``tail_drop <
+        MAX_TAIL_DROP``; false when it is NaN), ``stalled`` (any phase stalled) and
+        ``criterion`` (:data:`CRITERION`).
+    """
+    drop = tail_drop(history)
+    return {
+        "phases": [asdict(p) for p in phases],
+        "loss_history": [[int(i), float(v)] for i, v in history],
+        "tail_drop": drop,
+        "converged": bool(drop < MAX_TAIL_DROP),
+        "stalled": any(p.stalled for p in phases),
+        "criterion": CRITERION,
+    }

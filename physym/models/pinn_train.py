@@ -1,0 +1,175 @@
+"""The PINN training phases: Adam, then L-BFGS, on a compiled DeepXDE model, recorded.
+
+:func:`train_phases` runs both phases on a ``dde.Model`` and returns the ``training``
+record of :mod:`physym.convergence`: iterations run per phase, why each stopped, and the
+training loss every ``1/100`` of the budget. The loss is read from what the optimiser's
+``step`` returns (the loss it evaluated anyway), so recording costs no extra forward pass.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from physym.budgets import PINNBudget
+from physym.convergence import Phase, training_record
+from physym.models._bias import adam_groups
+from physym.options import ModelOptions
+from physym.problem import TrainingDiverged
+
+__all__ = ["train_phases", "LBFGS_CHUNK", "LBFGS_GTOL"]
+
+#: L-BFGS iterations per DeepXDE chunk (progress is reported between chunks).
+LBFGS_CHUNK = 50
+#: DeepXDE's default gradient tolerance (``set_LBFGS_options(gtol=1e-8)``).
+LBFGS_GTOL = 1e-8
+#: Loss-history points per phase, about.
+HISTORY_POINTS = 100
+
+
+class _StepRecorder:
+    """Wraps ``opt.step`` to keep ``(iteration, loss)`` pairs and stop on a non-finite loss.
+
+    ``count`` is how many iterations one call of ``step`` stands for (1 for Adam); for
+    L-BFGS, whose call runs a whole chunk, ``iterations`` reads the optimiser's own count.
+    """
+
+    def __init__(self, model: Any, offset: int, every: int,
+                 iterations: Callable[[], int] | None = None) -> None:
+        self.model, self.offset, self.every = model, offset, max(1, every)
+        self.history: list[tuple[int, float]] = []
+        self.calls, self.bad = 0, False
+        self._iterations = iterations
+        opt = model.opt
+        self._step = opt.step
+        opt.step = self  # DeepXDE's train_step calls self.opt.step(closure)
+
+    def __call__(self, closure: Callable[[], torch.Tensor]) -> Any:
+        done = self._iterations() if self._iterations is not None else self.calls
+        loss = self._step(closure)
+        self.calls += 1
+        if loss is not None and (self._iterations is not None or done % self.every == 0):
+            value = float(loss.detach() if torch.is_tensor(loss) else loss)
+            self.history.append((self.offset + done, value))
+            if not math.isfinite(value):
+                self.bad = True
+                self.model.stop_training = True
+        return loss
+
+
+def _adam(net: Any, lr: float, options: ModelOptions | None, eps: float | None) -> Any:
+    """``"adam"`` (DeepXDE's own) or, for ``bias_lr`` or a given ``eps``, a torch Adam with the
+    first-layer bias in its own group; without weight decay both are the same optimiser."""
+    factor = (options or ModelOptions()).bias_lr_factor
+    if factor == 1.0 and eps is None:
+        return "adam"
+    groups = adam_groups(net.parameters(), net.linears[0].bias, lr=lr, factor=factor)
+    return torch.optim.Adam(groups, lr=lr, **({} if eps is None else {"eps": eps}))
+
+
+def _callback(dde: Any, progress: Callable[[int], None] | None) -> Any:
+    """A DeepXDE callback that forwards iteration counts and stops on a non-finite loss."""
+
+    class Callback(dde.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.reported = 0
+            self.diverged: str | None = None
+
+        def on_epoch_end(self) -> None:
+            state = self.model.train_state
+            loss = state.loss_train
+            if loss is not None and not np.all(np.isfinite(np.asarray(loss, dtype=float))):
+                self.diverged = f"non-finite training loss at iteration {state.iteration}"
+                self.model.stop_training = True
+            if progress is not None and state.iteration > self.reported:
+                progress(state.iteration - self.reported)
+                self.reported = state.iteration
+
+    return Callback()
+
+
+def _total_loss(model: Any) -> float:
+    return float(np.sum(np.asarray(model.train_state.loss_train, dtype=float)))
+
+
+def _lbfgs_stop(opt: torch.optim.LBFGS, done: int, limit: int) -> str:
+    """Why torch's L-BFGS ended after ``done`` of ``limit`` iterations.
+
+    Before its limit, torch's L-BFGS stops when the gradient is within ``tolerance_grad``
+    (``"tolerance"``) or when the step ``t * d`` is within ``tolerance_change`` (0 under
+    DeepXDE): a line search that returned ``t = 0`` (``"no progress"``).
+    """
+    if done >= limit:
+        return "iteration limit"
+    first = opt.param_groups[0]["params"][0]
+    state = opt.state[first]
+    d, t = state.get("d"), state.get("t")
+    if d is not None and t is not None and \
+            float((d * t).abs().max()) <= opt.param_groups[0]["tolerance_change"]:
+        return "no progress"
+    return "tolerance"
+
+
+def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudget,
+                 options: ModelOptions | None = None, adam_eps: float | None = None,
+                 progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Train ``model`` (a ``dde.Model`` of ``net``): Adam, then L-BFGS; return the record.
+
+    Adam runs ``budget.adam_iterations`` steps at ``budget.lr`` (the first-layer bias at
+    ``options.bias_lr_factor`` times that, Adam ``eps`` = ``adam_eps`` when given). L-BFGS
+    then runs up to ``budget.lbfgs_iterations`` in chunks of :data:`LBFGS_CHUNK`, with
+    DeepXDE's options otherwise.
+
+    Returns
+    -------
+    dict
+        :func:`physym.convergence.training_record` of the two phases.
+
+    Raises
+    ------
+    TrainingDiverged
+        When a recorded or final loss is NaN or infinite; Adam stops at the first recorded
+        one (every ``adam_iterations / 100`` steps).
+    """
+    callback = _callback(dde, progress)
+    every = max(1, budget.adam_iterations // HISTORY_POINTS)
+    model.compile(_adam(net, budget.lr, options, adam_eps), lr=budget.lr, verbose=0)
+    adam = _StepRecorder(model, 0, every)
+    model.train(iterations=budget.adam_iterations, display_every=max(1, budget.adam_iterations),
+                callbacks=[callback], verbose=0)
+    phases = [Phase("adam", adam.calls, budget.adam_iterations,
+                    "non-finite loss" if adam.bad else "iteration limit")]
+    history = list(adam.history)
+    if adam.bad or callback.diverged is not None:
+        raise TrainingDiverged(callback.diverged or
+                               f"non-finite training loss at Adam step {history[-1][0]}")
+    history.append((adam.calls, _total_loss(model)))
+    if budget.lbfgs_iterations > 0:
+        dde.optimizers.config.set_LBFGS_options(maxiter=budget.lbfgs_iterations,
+                                                gtol=LBFGS_GTOL)
+        # report progress every LBFGS_CHUNK L-BFGS iterations instead of every 1000
+        dde.optimizers.LBFGS_options["iter_per_step"] = min(LBFGS_CHUNK,
+                                                            budget.lbfgs_iterations)
+        model.compile("L-BFGS", verbose=0)
+        opt = model.opt
+        first = opt.param_groups[0]["params"][0]
+
+        def n_iter() -> int:
+            return int(opt.state[first].get("n_iter", 0)) if first in opt.state else 0
+
+        lbfgs = _StepRecorder(model, adam.calls, 1, n_iter)
+        model.train(display_every=10**9, callbacks=[callback], verbose=0)
+        done = n_iter()
+        stop = ("non-finite loss" if lbfgs.bad or callback.diverged is not None
+                else _lbfgs_stop(opt, done, budget.lbfgs_iterations))
+        phases.append(Phase("lbfgs", done, budget.lbfgs_iterations, stop))
+        history += lbfgs.history[1:]  # its first point is Adam's final loss again
+        final = _total_loss(model)
+        if stop == "non-finite loss" or not math.isfinite(final):
+            raise TrainingDiverged(callback.diverged or "non-finite training loss in L-BFGS")
+        history.append((adam.calls + done, final))
+    return training_record(phases, history)

@@ -1,0 +1,106 @@
+"""The recorded PINN training phases (physym.models.pinn_train)."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from physym.budgets import PINNBudget
+from physym.expansion import Expansion
+from physym.models.pinn import fit_pinn
+from physym.models.pinn_train import _lbfgs_stop, _StepRecorder
+from physym.problems.burgers import BurgersPINN
+
+BUDGET = PINNBudget(60, 10, 10, width=8, depth=2, adam_iterations=200, lbfgs_iterations=30)
+
+
+@pytest.fixture(scope="module")
+def fit():
+    torch.set_num_threads(1)
+    return fit_pinn(BurgersPINN(), model="fnn", expansion=Expansion(2), budget=BUDGET, seed=0,
+                    device=torch.device("cpu"))
+
+
+def test_record_counts_the_iterations_of_each_phase(fit):
+    adam, lbfgs = fit.training["phases"]
+    assert adam == {"optimizer": "adam", "iterations": 200, "limit": 200,
+                    "stop": "iteration limit"}
+    assert lbfgs["optimizer"] == "lbfgs" and lbfgs["limit"] == 30
+    assert 1 <= lbfgs["iterations"] <= 30
+    assert lbfgs["stop"] == "iteration limit" if lbfgs["iterations"] == 30 else True
+
+
+def test_history_is_down_sampled_ordered_and_ends_at_the_final_loss(fit):
+    hist = fit.training["loss_history"]
+    its = [i for i, _ in hist]
+    assert its == sorted(its) and its[0] == 0
+    assert its[-1] == 200 + fit.training["phases"][1]["iterations"]
+    assert 100 <= len(hist) <= 110  # every 2nd of 200 Adam steps, then the L-BFGS chunk ends
+    assert hist[-1][1] == pytest.approx(fit.metrics["final_loss"], rel=1e-6)
+    assert all(math.isfinite(v) and v > 0 for _, v in hist)
+    # Adam from a random start: the loss falls well below its first value
+    assert hist[-1][1] < 0.5 * hist[0][1]
+
+
+def test_record_carries_the_criterion_verdict(fit):
+    t = fit.training
+    assert isinstance(t["converged"], bool) and t["converged"] == (t["tail_drop"] < 0.05)
+    assert t["stalled"] is False
+
+
+class _FakeOpt:
+    def __init__(self, losses):
+        self.losses = iter(losses)
+
+    def step(self, closure):
+        return torch.tensor(next(self.losses))
+
+
+def test_recorder_stops_training_at_a_non_finite_loss():
+    model = SimpleNamespace(opt=_FakeOpt([1.0, 0.5, math.nan, 0.1]), stop_training=False)
+    rec = _StepRecorder(model, 0, 1)
+    for _ in range(3):
+        model.opt.step(lambda: None)
+    assert rec.bad and model.stop_training
+    assert rec.history[:2] == [(0, 1.0), (1, 0.5)] and math.isnan(rec.history[2][1])
+
+
+def test_recorder_keeps_every_kth_step_with_the_iteration_offset():
+    model = SimpleNamespace(opt=_FakeOpt([float(i) for i in range(10)]), stop_training=False)
+    rec = _StepRecorder(model, 100, 4)
+    for _ in range(10):
+        model.opt.step(lambda: None)
+    assert rec.history == [(100, 0.0), (104, 4.0), (108, 8.0)] and rec.calls == 10
+
+
+def _lbfgs_on(f, x0, max_iter):
+    x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([x], max_iter=max_iter, max_eval=100 * max_iter,
+                            line_search_fn="strong_wolfe",
+                            tolerance_grad=1e-8, tolerance_change=0.0)
+
+    def closure():
+        opt.zero_grad()
+        loss = f(x)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return opt, int(opt.state[x]["n_iter"])
+
+
+def test_lbfgs_stop_reasons():
+    # a quadratic is solved to the gradient tolerance well before the limit
+    opt, done = _lbfgs_on(lambda x: ((x - 3.0) ** 2).sum(), [0.0, 1.0], 100)
+    assert done < 100 and _lbfgs_stop(opt, done, 100) == "tolerance"
+    # the Rosenbrock valley takes more than 5 iterations
+    opt, done = _lbfgs_on(lambda x: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2,
+                          [-1.2, 1.0], 5)
+    assert done == 5 and _lbfgs_stop(opt, done, 5) == "iteration limit"
+    # stopped early along a zero step (a line search that returned t = 0): no progress
+    opt.param_groups[0]["tolerance_change"] = 0.0
+    opt.state[opt.param_groups[0]["params"][0]]["t"] = 0.0
+    assert _lbfgs_stop(opt, 3, 5000) == "no progress"

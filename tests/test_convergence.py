@@ -1,0 +1,76 @@
+"""The convergence criterion and the training record (physym.convergence)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from physym.convergence import (CRITERION, MAX_TAIL_DROP, Phase, tail_drop,
+                                training_record)
+
+
+def _decay(rate: float, n: int = 101, last: int = 1000) -> list[tuple[int, float]]:
+    return [(round(i * last / (n - 1)), math.exp(-rate * i / (n - 1))) for i in range(n)]
+
+
+def test_flat_loss_has_no_tail_drop():
+    assert tail_drop([(i, 2.0) for i in range(0, 1001, 10)]) == 0.0
+
+
+def test_exponential_decay_drop_is_the_analytic_fall_over_the_tail():
+    # loss e^{-r s}, s in [0, 1]: best before s = 0.8 is e^{-0.8 r}, best overall e^{-r}
+    for rate in (0.1, 1.0, 5.0):
+        assert tail_drop(_decay(rate)) == pytest.approx(1 - math.exp(-0.2 * rate), rel=1e-12)
+
+
+def test_the_best_loss_is_used_so_noise_cannot_fake_a_fall():
+    hist = [(i, 1.0 if i % 20 else 3.0) for i in range(0, 1001, 10)]  # spikes, no progress
+    assert tail_drop(hist) == 0.0
+    record = training_record([Phase("adam", 1000, 1000, "iteration limit")], hist)
+    assert record["converged"] is True
+
+
+def test_converged_flag_follows_the_threshold():
+    slow, fast = _decay(0.2), _decay(2.0)  # drops 3.9% and 33% over the tail
+    assert tail_drop(slow) < MAX_TAIL_DROP < tail_drop(fast)
+    phases = [Phase("adam", 1000, 1000, "iteration limit")]
+    assert training_record(phases, slow)["converged"] is True
+    assert training_record(phases, fast)["converged"] is False
+
+
+def test_tail_is_measured_in_iterations_not_in_points():
+    # dense early history, sparse late: the tail is the last 20% of *iterations*
+    hist = [(i, 1.0 / (1 + i)) for i in range(100)] + [(900, 1e-3), (1000, 0.5e-3)]
+    assert tail_drop(hist) == pytest.approx(1 - 0.5e-3 / 1e-2)  # best before 800: 1/100
+
+
+def test_too_short_or_non_finite_history_is_nan_and_not_converged():
+    assert math.isnan(tail_drop([]))
+    assert math.isnan(tail_drop([(0, 1.0)]))
+    assert math.isnan(tail_drop([(0, math.nan), (10, 1.0)]))
+    record = training_record([Phase("adam", 1, 1, "iteration limit")], [(0, 1.0)])
+    assert record["converged"] is False
+
+
+def test_stall_is_no_progress_before_a_tenth_of_the_limit():
+    assert Phase("lbfgs", 3, 5000, "no progress").stalled
+    assert not Phase("lbfgs", 4000, 5000, "no progress").stalled
+    assert not Phase("lbfgs", 3, 5000, "tolerance").stalled
+    record = training_record([Phase("adam", 10, 10, "iteration limit"),
+                              Phase("lbfgs", 3, 5000, "no progress")], _decay(1.0))
+    assert record["stalled"] is True
+
+
+def test_unknown_stop_reason_is_refused():
+    with pytest.raises(ValueError, match="stop must be one of"):
+        Phase("adam", 1, 1, "bored")
+
+
+def test_record_is_json_ready_and_states_its_criterion():
+    record = training_record([Phase("adam", 1000, 1000, "iteration limit")], _decay(1.0))
+    assert json.loads(json.dumps(record)) == record
+    assert record["criterion"] == CRITERION and "5%" in CRITERION and "20%" in CRITERION
+    assert record["phases"][0] == {"optimizer": "adam", "iterations": 1000, "limit": 1000,
+                                   "stop": "iteration limit"}

@@ -1,0 +1,55 @@
+"""The study report (physym.study.report): the convergence section and stalled runs."""
+
+from __future__ import annotations
+
+from physym.convergence import Phase, training_record
+from physym.expansion import Expansion
+from physym.runner import RunResult, RunSpec
+from physym.study.report import build_report
+from physym.study.store import RecordStore
+
+FALLING = [(i, 1.0 / (1 + i)) for i in range(0, 1001, 10)]   # still falling at the end
+FLAT = [(i, 1.0 / (1 + min(i, 300))) for i in range(0, 1001, 10)]  # flat after 300
+
+
+def _records() -> list[dict]:
+    out = []
+    for n in (0, 4):
+        for seed in range(3):
+            spec = RunSpec("burgers", "pinn", "fnn", Expansion(n), seed, "smoke")
+            lbfgs = Phase("lbfgs", 3 if (n, seed) == (0, 0) else 500, 500,
+                          "no progress" if (n, seed) == (0, 0) else "iteration limit")
+            t = training_record([Phase("adam", 1000, 1000, "iteration limit"), lbfgs],
+                                FLAT if n == 0 else FALLING)
+            out.append(RunResult(spec, "ok", error=0.1 * (1 + seed) / (1 + n), n_params=10,
+                                 training=t).to_dict())
+    return out
+
+
+def test_report_counts_converged_runs_and_lists_stalled_ones(tmp_path):
+    store = RecordStore(tmp_path)
+    records = _records()
+    for r in records:
+        store.write(r)
+    build_report(tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    section = text.split("## Convergence")[1]
+    assert "best training loss fell by less than 5% over the last 20%" in section
+    rows = [line for line in section.splitlines() if line.startswith("| burgers")]
+    baseline = next(r for r in rows if "| baseline |" in r)
+    expanded = next(r for r in rows if "| baseline |" not in r)
+    # baseline: flat tail, 3 recorded, 3 converged, 1 stalled; expanded: 3 still falling
+    assert "| 3 | 3 | 1 | 0.0% |" in baseline, baseline
+    assert "| 3 | 0 | 0 |" in expanded, expanded
+    stalled = [line for line in section.splitlines() if line.startswith("- `")]
+    assert len(stalled) == 1 and "lbfgs stopped after 3 of 500 iterations" in stalled[0]
+    assert records[0]["key"] in stalled[0]
+
+
+def test_records_without_training_give_no_convergence_section(tmp_path):
+    store = RecordStore(tmp_path)
+    for r in _records():
+        r.pop("training")
+        store.write(r)
+    build_report(tmp_path)
+    assert "## Convergence" not in (tmp_path / "report.md").read_text()
