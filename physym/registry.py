@@ -62,6 +62,7 @@ BUILTINS: dict[str, str] = {
     "wave2d_heterogeneous": "physym.problems.wave2d_heterogeneous:PROBLEM",
     "poisson_lshape": "physym.problems.poisson_lshape:PROBLEM",
     "burgers2d": "physym.problems.burgers2d:PROBLEM",
+    "gray_scott": "physym.problems.gray_scott:PROBLEM",
     # image classification with interleaved expansion (the paper's image experiments)
     "digits": "physym.problems.digits:PROBLEM",
     "cifar10": "physym.problems.cifar10:PROBLEM",

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 
 from physym.problems._spectral import ETDRK4, dealias_mask, wavenumbers
 
-__all__ = ["Spectral2D", "solve_periodic_2d"]
+__all__ = ["Spectral2D", "periodic_square_conditions", "solve_periodic_2d"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,3 +113,31 @@ def solve_periodic_2d(
     if not np.all(np.isfinite(out)):
         raise FloatingPointError("solve_periodic_2d: the solution is not finite (step too large?)")
     return out
+
+
+def periodic_square_conditions(dde: Any, geom: Any, *, lower: float, upper: float,
+                               initial: Callable[[np.ndarray], np.ndarray]) -> list:
+    """DeepXDE conditions of a PINN on the periodic square ``[lower, upper]^2`` in time.
+
+    For every output ``c`` of ``initial``: ``PeriodicBC`` of ``c`` and of its first
+    derivative across ``x`` and across ``y`` (DeepXDE supports orders <= 1), then the ``IC``
+    of every output.
+
+    Parameters
+    ----------
+    initial : callable
+        ``initial(x) -> (C, M)`` initial values at ``x`` of shape ``(M, 3)``.
+    """
+    def side(axis: int) -> Callable[[np.ndarray, bool], bool]:
+        return lambda x, on_b: on_b and bool(np.isclose(x[axis], lower)
+                                             or np.isclose(x[axis], upper))
+
+    n_out = np.asarray(initial(np.zeros((1, 3)))).shape[0]
+    bcs = [dde.icbc.PeriodicBC(geom, axis, side(axis), derivative_order=order, component=c)
+           for c in range(n_out) for axis in range(2) for order in (0, 1)]
+
+    def component(c: int) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda x: np.asarray(initial(x))[c][:, None]
+
+    return bcs + [dde.icbc.IC(geom, component(c), lambda _, on_initial: on_initial,
+                              component=c) for c in range(n_out)]

@@ -29,7 +29,8 @@ from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
 from physym.problems._grid_reference import GridSolution
 from physym.problems._reference_cache import LazyReference, cached_arrays
-from physym.problems._spectral2d import Spectral2D, solve_periodic_2d
+from physym.problems._spectral2d import (Spectral2D, periodic_square_conditions,
+                                         solve_periodic_2d)
 from physym.problems._suite import suite_budgets
 
 __all__ = ["Burgers2DParams", "Burgers2DPINN", "burgers2d_reference", "initial_field",
@@ -158,18 +159,8 @@ class Burgers2DPINN(LazyReference, PINNProblem):
                 out.append(w_t + u * w_x + v * w_y - p.nu * lap)
             return out
 
-        def side(axis: int) -> Any:
-            return lambda x, on_b: on_b and bool(np.isclose(x[axis], 0.0)
-                                                 or np.isclose(x[axis], 1.0))
-
-        bcs = [dde.icbc.PeriodicBC(geom, axis, side(axis), derivative_order=order,
-                                   component=c)
-               for c in range(2) for axis in range(2) for order in (0, 1)]
-        def initial(c: int) -> Any:
-            return lambda x: initial_field(x[:, 0], x[:, 1], seed=p.seed, rms=p.rms)[c][:, None]
-
-        bcs += [dde.icbc.IC(geom, initial(c), lambda _, on_initial: on_initial, component=c)
-                for c in range(2)]
+        bcs = periodic_square_conditions(dde, geom, lower=0.0, upper=1.0,
+                                         initial=lambda x: initial_field(x[:, 0], x[:, 1], seed=p.seed, rms=p.rms))
         return dde.data.TimePDE(geom, residual, bcs, num_domain=budget.num_domain,
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
