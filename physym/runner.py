@@ -134,6 +134,12 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
     spec.expansion.check_for(spec.expansion.kind, allowed=cls.layouts)
     spec.options.check_for(model=model, supported=adapter_for(problem).options,
                            expansion=spec.expansion)
+    adapter = adapter_for(problem)
+    if spec.method is not None and not adapter.methods:
+        raise ValueError(f"--method applies to PINN tasks, not to the {cls.kind} task of "
+                         f"{family.name}")
+    if adapter.check_method is not None:
+        adapter.check_method(problem, spec.method, spec.options)
     budget = problem.budget(spec.budget)
     if spec.budget_overrides:
         budget = replace_fields(budget, dict(spec.budget_overrides), what="budget field")
@@ -182,7 +188,7 @@ def run(
         fit = adapter_for(problem).fit(
             problem, model=model, expansion=spec.expansion, budget=budget, seed=spec.seed,
             data_seed=spec.data_seed, device=dev, progress=tick, data_file=spec.data,
-            options=spec.options,
+            options=spec.options, **({} if spec.method is None else {"method": spec.method}),
         )
     except TrainingDiverged as exc:
         logger.warning("run %s diverged: %s", spec.key(), exc)
@@ -258,6 +264,7 @@ def compare(
     params: Mapping[str, str] | None = None,
     data_seed: int = 0,
     data: str | None = None,
+    method: str | None = None,
     device: str | torch.device = "auto",
     progress: Callable[[int], None] | None = None,
     on_run: Callable[[RunSpec], None] | None = None,
@@ -266,14 +273,15 @@ def compare(
 
     Both arms use the same problem, data, budget, optimiser schedule and seeds; only the
     input width differs. ``problem`` is a name (as in :class:`RunSpec`), a problem class or
-    a :class:`~physym.problem.ProblemFamily`. ``seeds`` defaults to the budget's own number. ``progress`` receives
+    a :class:`~physym.problem.ProblemFamily`. ``method`` is the PINN training method (both
+    arms). ``seeds`` defaults to the budget's own number. ``progress`` receives
     step counts; ``on_run`` is called with each spec before it runs.
     """
     if not isinstance(problem, str):
         problem = reference(problem)
     task = task or get_problem(problem).default_task
     base_spec = RunSpec(problem, task, model, expansion.baseline(), 0, budget,
-                        tuple(sorted((params or {}).items())), data_seed, data)
+                        tuple(sorted((params or {}).items())), data_seed, data, method=method)
     _, model, budget_obj = prepare(dataclasses.replace(base_spec, expansion=expansion))
     base_spec = dataclasses.replace(base_spec, model=model)
     n_seeds = budget_obj.seeds if seeds is None else seeds

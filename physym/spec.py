@@ -23,6 +23,7 @@ from typing import Any, Mapping
 
 from physym.expansion import Expansion
 from physym.io import file_digest
+from physym.models.pinn_methods import DEFAULT_METHOD
 from physym.options import ModelOptions
 from physym.registry import get_problem, is_builtin, reference, source_digest
 
@@ -95,6 +96,9 @@ class RunSpec:
     options : ModelOptions
         Architecture options (the parameter-matched control, dropout, batch norm); the
         default changes nothing and is left out of :meth:`to_dict` and :meth:`key`.
+    method : str, optional
+        Training method of a PINN task (:mod:`physym.models.pinn_methods`); ``None`` is the
+        default ``adam-lbfgs`` and is left out of :meth:`to_dict` and :meth:`key`.
     problem_digest, data_digest : str
         Filled in at construction (leave them empty): a hash of a non-built-in problem's
         source file and resolved parameters (:func:`physym.registry.source_digest`), and
@@ -122,6 +126,7 @@ class RunSpec:
     data: str | None = None
     options: ModelOptions = field(default_factory=ModelOptions)
     budget_overrides: tuple[tuple[str, str], ...] = ()
+    method: str | None = None
     problem_digest: str = ""
     data_digest: str = ""
 
@@ -132,10 +137,12 @@ class RunSpec:
         if not self.problem.strip():
             raise ValueError("problem must be a problem name, path/to/file.py:Class or "
                              "package.module:Name, got ''")
-        for name in ("task", "model"):
+        for name in ("task", "model", "method"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value):
                 raise ValueError(f"{name} must be a name or None, got {value!r}")
+        if self.method == DEFAULT_METHOD:  # one spelling of the default: one key
+            put("method", None)
         if not isinstance(self.expansion, Expansion):
             raise ValueError(f"expansion must be an Expansion, e.g. Expansion({self.expansion!r}), "
                              f"got {type(self.expansion).__name__} {self.expansion!r}")
@@ -168,6 +175,8 @@ class RunSpec:
         d.pop("options")
         if not self.options.is_default:
             d["options"] = self.options.to_dict()
+        if d["method"] is None:  # the default method: keys stay as they were
+            d.pop("method")
         d.pop("budget_overrides")
         if self.budget_overrides:
             d["budget_overrides"] = dict(self.budget_overrides)

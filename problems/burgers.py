@@ -371,6 +371,13 @@ class BurgersPINN(PINNProblem):
     def evaluation_axes(self) -> dict[str, np.ndarray]:
         return {"x": np.linspace(-1.0, 1.0, 256), "t": np.linspace(0.0, 1.0, 101)}
 
+    has_hard_constraint = True
+
+    def hard_constraint(self, x: Any, y: Any) -> Any:
+        """``-sin(pi x) + t (1 - x^2) N(x, t)``: the initial and boundary data exactly."""
+        xs, t = x[:, 0:1], x[:, 1:2]
+        return -torch.sin(torch.pi * xs) + t * (1 - xs ** 2) * y
+
 
 @dataclass(frozen=True)
 class BurgersOperatorParams:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
 from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
@@ -98,6 +99,14 @@ class DiffusionReactionPINN(PINNProblem):
     def evaluation_axes(self) -> dict[str, np.ndarray]:
         return {"x": np.linspace(-np.pi, np.pi, 256), "t": np.linspace(0.0, 1.0, 101)}
 
+
+    has_hard_constraint = True
+
+    def hard_constraint(self, x: Any, y: Any) -> Any:
+        """``u0(x) + t (pi^2 - x^2) N(x, t)``: u = 0 at x = +-pi and u = u0 at t = 0."""
+        xs, t = x[:, 0:1], x[:, 1:2]
+        u0 = sum(torch.sin(k * xs) / k for k in MODES)
+        return u0 + t * (torch.pi ** 2 - xs ** 2) * y
 
 PROBLEM = ProblemFamily(
     name="diffusion_reaction",

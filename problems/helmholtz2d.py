@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
 from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
@@ -79,6 +80,13 @@ class Helmholtz2DPINN(PINNProblem):
     def evaluation_axes(self) -> dict[str, np.ndarray]:
         return {"x": np.linspace(0.0, 1.0, 101), "y": np.linspace(0.0, 1.0, 101)}
 
+
+    has_hard_constraint = True
+
+    def hard_constraint(self, x: Any, y: Any) -> Any:
+        """``x (1 - x) y (1 - y) N(x, y)``: zero on the boundary of the unit square."""
+        xs, ys = x[:, 0:1], x[:, 1:2]
+        return xs * (1 - xs) * ys * (1 - ys) * y
 
 PROBLEM = ProblemFamily(
     name="helmholtz2d",

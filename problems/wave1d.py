@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
 from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
@@ -102,6 +103,14 @@ class Wave1DPINN(PINNProblem):
     def evaluation_axes(self) -> dict[str, np.ndarray]:
         return {"x": np.linspace(0.0, 1.0, 101), "t": np.linspace(0.0, 1.0, 101)}
 
+
+    has_hard_constraint = True
+
+    def hard_constraint(self, x: Any, y: Any) -> Any:
+        """``u0(x) + x (1 - x) t^2 N(x, t)``: u = 0 at x = 0, 1, u = u0 and u_t = 0 at t = 0."""
+        xs, t = x[:, 0:1], x[:, 1:2]
+        u0 = torch.sin(torch.pi * xs) + 0.5 * torch.sin(4 * torch.pi * xs)
+        return u0 + xs * (1 - xs) * t ** 2 * y
 
 PROBLEM = ProblemFamily(
     name="wave1d",

@@ -58,7 +58,23 @@ BAD = [
     (["solve", "burgers", "--param", "nu"], "--param must look like KEY=VALUE"),
     (["solve", "burgers", "--device", "tpu"], "device must be auto, cpu, cuda"),
     (["solve", "burgers", "--threads", "0"], "--threads must be a positive integer"),
+    (["solve", "burgers", "--method", "sgd"], "method must be one of adam-lbfgs, adam, laaf"),
+    (["solve", "kdv", "--method", "hard-bc"], "hard-bc needs a problem that declares"),
+    (["solve", "burgers", "--task", "operator", "--method", "laaf"], "--method applies to PINN tasks"),
 ]
+
+
+def test_solve_with_a_method(tmp_path):
+    result = _run(["solve", "burgers", "--method", "laaf", "--expand", "4", "--budget", "smoke",
+                   "--device", "cpu", "--threads", "1", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "method laaf" in result.stderr
+    (run_dir,) = tmp_path.iterdir()
+    data = json.loads((run_dir / "results.json").read_text())
+    assert {r["spec"]["method"] for r in data["runs"]} == {"laaf"}
+    result = _run(["problems"])
+    assert "methods adam-lbfgs, adam, laaf, gpinn, lra, rar, hard-bc" in " ".join(
+        result.output.split())
 
 
 @pytest.mark.parametrize("args, message", BAD)

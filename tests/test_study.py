@@ -153,3 +153,33 @@ def test_a_directory_of_another_study_is_refused(tmp_path):
         plan_study(other, tmp_path)
     with pytest.raises(StudyDirError, match="nothing to resume"):
         plan_study(other, tmp_path / "empty", resume=True)
+
+
+def test_methods_axis_makes_one_configuration_per_pinn_method():
+    from physym.study.preset import config_key, config_label
+
+    preset = parse_preset("""
+[study]
+budget = "smoke"
+seeds = 2
+expand = [2]
+controls = ["fill0"]
+methods = ["adam-lbfgs", "laaf"]
+config = [ { problem = "burgers" }, { problem = "qcd_eos" },
+           { problem = "wave1d", methods = ["rar"] } ]
+""", name="m")
+    specs = preset.specs()
+    labels = sorted({config_label(s) for s in specs})
+    assert labels == ["burgers/pinn/fnn", "burgers/pinn/fnn+laaf", "qcd_eos/regression/mlp",
+                      "wave1d/pinn/fnn+rar"]
+    assert len({config_key(s) for s in specs}) == 4 and len(specs) == 4 * 3 * 2
+    # "adam-lbfgs" is the default: the same keys as a preset that names no method
+    plain = parse_preset(TINY.replace("qcd_eos", "burgers").replace('"matched"', '"fill0"'),
+                         name="p")
+    burgers = {s.key() for s in specs if config_label(s) == "burgers/pinn/fnn"}
+    assert {s.key() for s in plain.specs()} == burgers
+    bad = preset.__class__(**{**preset.__dict__, "methods": ("sgd",)})
+    with pytest.raises(PresetError, match="method must be one of"):
+        bad.specs()
+    with pytest.raises(PresetError, match="methods must be a non-empty list"):
+        parse_preset('[study]\nmethods = "laaf"\nconfig = [ { problem = "burgers" } ]', name="b")

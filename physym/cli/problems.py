@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from physym.cli._common import out
 
 __all__ = ["problems_command"]
 
 
+def _methods(adapter: Any, cls: type) -> list[str]:
+    """The training methods the adapter offers that this problem takes."""
+    if not adapter.methods:
+        return []
+    try:
+        problem = cls()
+    except Exception:  # noqa: BLE001  (listing must go on; solve reports the problem)
+        return list(adapter.methods)
+    ok = []
+    for m in adapter.methods:
+        try:
+            adapter.check_method(problem, m, None)
+            ok.append(m)
+        except ValueError:
+            pass
+    return ok
+
+
 def problems_command() -> None:
     """List registered problems with their tasks, models, layouts and defaults."""
     from physym.registry import available, get_problem  # noqa: PLC0415
+    from physym.runner import adapter_for  # noqa: PLC0415
 
     for name in available():
         try:
@@ -20,7 +41,9 @@ def problems_command() -> None:
         out.print(f"[bold]{name}[/]" + (f"  [dim]{family.summary}[/]" if family.summary else ""))
         for task, cls in family.tasks.items():
             default = " (default)" if task == family.default_task else ""
+            methods = _methods(adapter_for(cls), cls)
             out.print(f"  [cyan]{task}{default}[/]  {cls.kind} · models {', '.join(cls.models)}"
-                      f" · layouts {', '.join(cls.layouts)}")
+                      f" · layouts {', '.join(cls.layouts)}"
+                      + (f" · methods {', '.join(methods)}" if methods else ""))
             out.print(f"      {cls.summary()}", highlight=False)
     out.print("Also: any [bold]path/to/file.py:ClassName[/] or [bold]package.module:Name[/].")

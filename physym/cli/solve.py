@@ -77,6 +77,7 @@ def solve_command(
     expand: int = typer.Option(4, "--expand", help="Number n >= 0 of constant inputs added to the expanded arm (in total, not per input)."),
     fill: Optional[str] = fill_option(),
     layout: Optional[str] = layout_option(),
+    method: Optional[str] = typer.Option(None, "--method", help="PINN training method: adam-lbfgs (default) | adam | laaf | gpinn | lra | rar | hard-bc (docs/methods.md)."),
     seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per arm (default: the budget's)."),
     budget: str = typer.Option("quick", "--budget", help="smoke | quick | standard | paper."),
     device: str = device_option(),
@@ -105,7 +106,7 @@ def solve_command(
         set_threads(threads)
         data_file = str(data) if data is not None else None
         spec = RunSpec(problem, task, model, expansion, 0, budget,
-                       tuple(sorted(params.items())), data_seed, data_file)
+                       tuple(sorted(params.items())), data_seed, data_file, method=method)
         prob, model_name, budget_obj = prepare(spec)
         dev = resolve_device(device)
         n_seeds = budget_obj.seeds if seeds is None else seeds
@@ -123,7 +124,8 @@ def solve_command(
 
     task_name = task or family.default_task
     steps = 2 * n_seeds * budget_obj.total_steps
-    err.print(f"[bold]{family.name}[/] task [bold]{task_name}[/], model {model_name}, "
+    how = f", method {method}" if method else ""
+    err.print(f"[bold]{family.name}[/] task [bold]{task_name}[/], model {model_name}{how}, "
               f"{expansion.describe()}, budget {budget}, {n_seeds} seed(s), device {dev}")
     started = time.perf_counter()
     if prob.kind == "operator" and data_file is None:
@@ -141,11 +143,12 @@ def solve_command(
 
         comparison = compare(
             problem, expansion=expansion, task=task, model=model_name, seeds=n_seeds,
-            budget=budget, params=params, data_seed=data_seed, data=data_file, device=dev,
-            progress=lambda k: bar.advance(bar_task, k), on_run=on_run,
+            budget=budget, params=params, data_seed=data_seed, data=data_file, method=method,
+            device=dev, progress=lambda k: bar.advance(bar_task, k), on_run=on_run,
         )
     wall = time.perf_counter() - started
-    title = f"{family.name} / {task_name} / {model_name} — budget {budget}, {n_seeds} seed(s), {dev}"
+    title = (f"{family.name} / {task_name} / {model_name}{'+' + method if method else ''} — "
+             f"budget {budget}, {n_seeds} seed(s), {dev}")
     out.print(_results_table(comparison, title, prob.error_label))
     if prob.table_metrics:
         out.print(_metrics_table(comparison, prob.table_metrics, prob.table_title,
@@ -154,7 +157,7 @@ def solve_command(
     run_dir = _write_run(out_dir, comparison, prob, budget_obj, plot=plot, meta={
         "physym_version": __version__, "command": " ".join(["physym", *sys.argv[1:]]),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "problem": family.name, "task": task_name, "model": model_name,
+        "problem": family.name, "task": task_name, "model": model_name, "method": method,
         "expand": expansion.n, "fill": expansion.fill, "layout": expansion.layout,
         "budget": budget, "budget_settings": dataclasses.asdict(budget_obj),
         "params": prob.describe(), "device": str(dev), "seeds": n_seeds,

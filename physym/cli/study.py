@@ -90,7 +90,7 @@ def study_command(
     from physym.study.executors import (ExecutorError, check_executor_args,  # noqa: PLC0415
                                         check_scheduler)
     from physym.study.plan import StudyDirError, plan_study, prepare_data, run_study  # noqa: PLC0415
-    from physym.study.preset import PresetError, load_preset  # noqa: PLC0415
+    from physym.study.preset import PresetError, config_key, load_preset  # noqa: PLC0415
 
     try:
         check_executor_args(workers=workers, dask_local=dask_local, scheduler=scheduler,
@@ -104,7 +104,7 @@ def study_command(
         if dry_run:
             specs = p.specs()
             out.print(f"preset {p.name}: {len(specs)} runs over "
-                      f"{len({(s.problem, s.task, s.model, s.params) for s in specs})} "
+                      f"{len({config_key(s) for s in specs})} "
                       f"model configurations; directory {root}", highlight=False)
             return
         plan = plan_study(p, root, resume=resume)

@@ -49,6 +49,12 @@ class Adapter:
         ``read_data(problem, budget, *, data_seed, data) -> None``: read and check a
         ``--data`` path completely (``ValueError`` naming what is wrong), before training;
         ``None`` for a kind that reads no data.
+    methods : tuple of str
+        Training methods ``fit`` accepts as ``method=`` (the first is the default); empty
+        for a kind with one way of training.
+    check_method : callable or None
+        ``check_method(problem, method, options) -> None``: refuse (``ValueError``, one
+        line) a method the problem or options cannot take, before training.
     """
 
     kind: str
@@ -57,4 +63,6 @@ class Adapter:
     options: tuple[str, ...] = ()
     memory: Callable[..., float] = lambda problem, **_: 0.0
     read_data: Callable[..., None] | None = None
+    methods: tuple[str, ...] = ()
+    check_method: Callable[..., None] | None = None
 

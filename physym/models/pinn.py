@@ -38,7 +38,8 @@ from physym.models._bias import auxiliary_columns, fold_into
 from physym.models._params import count_parameters, parameter_snapshot
 from physym.options import ModelOptions, matched_extra_units
 from physym.models import Adapter
-from physym.models.pinn_train import train_phases
+from physym.models.pinn_methods import METHODS, get_method
+from physym.models.pinn_methods.base import TrainContext
 from physym.problem import Fit, TrainingDiverged
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,8 +87,9 @@ def load_deepxde() -> Any:
 
 
 def build_fnn(dde: Any, *, d_in: int, d_out: int, budget: PINNBudget, expansion: "Expansion",
-              options: ModelOptions | None = None) -> Any:
-    """DeepXDE ``FNN`` ``[d + n] + [width] * depth + [d_out]``, tanh, Glorot normal.
+              options: ModelOptions | None = None, activation: str = "tanh") -> Any:
+    """DeepXDE ``FNN`` ``[d + n] + [width] * depth + [d_out]``, Glorot normal, ``activation``
+    (tanh; the ``laaf`` method passes ``"LAAF-10 tanh"``).
 
     With ``options.match_params = m`` (baseline only) the first hidden layer gets the
     :func:`~physym.options.matched_extra_units` extra units that match ``m`` constants.
@@ -104,17 +106,19 @@ def build_fnn(dde: Any, *, d_in: int, d_out: int, budget: PINNBudget, expansion:
     if options.match_params:
         sizes[1] += matched_extra_units(n=options.match_params, fan_out=budget.width,
                                         fan_in=d_in, next_fan_out=sizes[2])
+    if (options.dropout or options.batchnorm) and activation != "tanh":
+        raise ValueError(f"dropout and batch norm take the tanh network, not {activation!r}")
     if options.dropout or options.batchnorm:
         net = regularised_fnn(dde)(sizes, dropout=options.dropout, batchnorm=options.batchnorm)
     elif options.bias_init:
         imitated = options.imitated(expansion)
-        expanded = dde.nn.FNN([imitated.width(d_in)] + sizes[1:], "tanh", "Glorot normal")
+        expanded = dde.nn.FNN([imitated.width(d_in)] + sizes[1:], activation, "Glorot normal")
         with torch.random.fork_rng(devices=[]):
-            net = dde.nn.FNN(sizes, "tanh", "Glorot normal")
+            net = dde.nn.FNN(sizes, activation, "Glorot normal")
         fold_into(net, expanded, first="linears.0", auxiliary=auxiliary_columns(imitated, d_in),
                   fill=imitated.fill)
     else:
-        net = dde.nn.FNN(sizes, "tanh", "Glorot normal")
+        net = dde.nn.FNN(sizes, activation, "Glorot normal")
     if not expansion.is_identity:
         net.apply_feature_transform(expansion)
     return net
@@ -237,6 +241,7 @@ def fit_pinn(
     options: ModelOptions | None = None,
     points_seed: int | None = None,
     adam_eps: float | None = None,
+    method: str | None = None,
 ) -> Fit:
     """Train a DeepXDE PINN for ``problem`` and score it against ``problem.exact``.
 
@@ -253,6 +258,9 @@ def fit_pinn(
     With ``options.bias_lr`` the Adam phase trains the first-layer bias at
     ``options.bias_lr_factor`` times ``budget.lr``; L-BFGS is unchanged. ``adam_eps`` sets
     Adam's ``eps`` (torch's 1e-8 when ``None``; the bias-equivalence test uses about 0).
+    ``method`` names the training method (:mod:`physym.models.pinn_methods`; ``None`` is
+    ``adam-lbfgs``, the description above): its hooks change the data, the network and the
+    training, identically in both arms.
 
     Returns
     -------
@@ -264,26 +272,31 @@ def fit_pinn(
     """
     if model != "fnn":
         raise ValueError(f"model must be one of fnn for a PINN task, got {model!r}")
+    meth = get_method(method)
+    meth.check(problem, options)
+    budget = meth.budget(budget)
     dde = load_deepxde()
     d_in, d_out = len(problem.input_names), len(problem.output_names)
     with torch.device(device):
         if points_seed is None:
             dde.config.set_random_seed(seed)
-            data = problem.deepxde_data(dde, budget)
+            data = meth.data(dde, problem, budget)
         else:
             dde.config.set_random_seed(points_seed)
-            data = problem.deepxde_data(dde, budget)
+            data = meth.data(dde, problem, budget)
             dde.config.set_random_seed(seed)  # the network is initialised as without it
         fingerprint = fingerprint_arrays(np.asarray(data.train_x_all), np.asarray(data.train_x))
         net = build_fnn(dde, d_in=d_in, d_out=d_out, budget=budget, expansion=expansion,
-                        options=options)
+                        options=options, activation=meth.activation)
+        meth.network(dde, net, problem)
         net.to(device)
         n_params = count_parameters(net)
         initial_state = parameter_snapshot(net)
         m = dde.Model(data, net)
         start = time.perf_counter()
-        training = train_phases(dde, m, net, budget=budget, options=options,
-                                adam_eps=adam_eps, progress=progress)
+        ctx = TrainContext(dde, problem, net, data, budget, seed, options=options,
+                           adam_eps=adam_eps, progress=progress)
+        training = meth.train(m, ctx)
         train_time = time.perf_counter() - start
         if options is not None and options.batchnorm:  # eval mode: the final statistics
             torch.optim.swa_utils.update_bn(
@@ -302,6 +315,7 @@ def fit_pinn(
         metrics.update({f"error_{name}": relative_l2_points(pred[:, j], exact[:, j])
                         for j, name in enumerate(problem.output_names)})
     metrics.update(problem.output_metrics(points, pred, exact))
+    metrics.update(ctx.metrics)
     return Fit(
         error=relative_l2_points(pred, exact),
         metrics=metrics,
@@ -346,5 +360,11 @@ def memory_estimate(problem: "PINNProblem", *, model: str, budget: PINNBudget,
 
 
 #: The PINN kind's adapter (the runner's table maps ``"pinn"`` to it).
+def check_method(problem: "PINNProblem", method: str | None,
+                 options: ModelOptions | None) -> None:
+    """Refuse an unknown method, or one ``problem`` or ``options`` cannot take (``ValueError``)."""
+    get_method(method).check(problem, options)
+
+
 ADAPTER = Adapter(kind="pinn", fit=fit_pinn, measurement=measurement_budget, options=OPTIONS,
-                  memory=memory_estimate)
+                  memory=memory_estimate, methods=tuple(METHODS), check_method=check_method)

@@ -116,13 +116,22 @@ def _lbfgs_stop(opt: torch.optim.LBFGS, done: int, limit: int) -> str:
 
 def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudget,
                  options: ModelOptions | None = None, adam_eps: float | None = None,
-                 progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+                 progress: Callable[[int], None] | None = None,
+                 loss_weights: list[float] | None = None,
+                 adam_callbacks: list[Any] | None = None, adam_rounds: int = 1,
+                 between_rounds: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Train ``model`` (a ``dde.Model`` of ``net``): Adam, then L-BFGS; return the record.
 
     Adam runs ``budget.adam_iterations`` steps at ``budget.lr`` (the first-layer bias at
     ``options.bias_lr_factor`` times that, Adam ``eps`` = ``adam_eps`` when given). L-BFGS
     then runs up to ``budget.lbfgs_iterations`` in chunks of :data:`LBFGS_CHUNK`, with
-    DeepXDE's options otherwise.
+    DeepXDE's options otherwise, and with the loss weights Adam ended with.
+
+    The keywords after ``progress`` are the hooks of the training methods
+    (:mod:`physym.models.pinn_methods`): ``loss_weights`` of the loss terms, DeepXDE
+    callbacks for the Adam phase only, and Adam in ``adam_rounds`` equal rounds (one
+    optimiser, its state kept) with ``between_rounds(k)`` called after round ``k`` of the
+    first ``adam_rounds - 1``.
 
     Returns
     -------
@@ -137,10 +146,18 @@ def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudg
     """
     callback = _callback(dde, progress)
     every = max(1, budget.adam_iterations // HISTORY_POINTS)
-    model.compile(_adam(net, budget.lr, options, adam_eps), lr=budget.lr, verbose=0)
+    model.compile(_adam(net, budget.lr, options, adam_eps), lr=budget.lr,
+                  loss_weights=loss_weights, verbose=0)
     adam = _StepRecorder(model, 0, every)
-    model.train(iterations=budget.adam_iterations, display_every=max(1, budget.adam_iterations),
-                callbacks=[callback], verbose=0)
+    rounds = max(1, min(adam_rounds, budget.adam_iterations))
+    ends = [round(budget.adam_iterations * (k + 1) / rounds) for k in range(rounds)]
+    for k, (start, end) in enumerate(zip([0, *ends[:-1]], ends)):
+        model.train(iterations=end - start, display_every=max(1, end - start),
+                    callbacks=[callback, *(adam_callbacks or [])], verbose=0)
+        if adam.bad or callback.diverged is not None:
+            break
+        if between_rounds is not None and k < rounds - 1:
+            between_rounds(k)
     phases = [Phase("adam", adam.calls, budget.adam_iterations,
                     "non-finite loss" if adam.bad else "iteration limit")]
     history = list(adam.history)
@@ -154,7 +171,7 @@ def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudg
         # report progress every LBFGS_CHUNK L-BFGS iterations instead of every 1000
         dde.optimizers.LBFGS_options["iter_per_step"] = min(LBFGS_CHUNK,
                                                             budget.lbfgs_iterations)
-        model.compile("L-BFGS", verbose=0)
+        model.compile("L-BFGS", loss_weights=model.loss_weights, verbose=0)
         opt = model.opt
         first = opt.param_groups[0]["params"][0]
 

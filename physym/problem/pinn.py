@@ -83,3 +83,18 @@ class PINNProblem(Problem):
             adapter already scores each, as ``error_<name>``.)
         """
         return {}
+
+    def hard_constraint(self, x: Any, y: Any) -> Any:
+        """The ansatz of the ``hard-bc`` method: network output ``y`` -> a function that meets
+        the boundary and initial conditions exactly.
+
+        ``x`` is ``(N, d)`` (the problem's inputs, without expansion constants) and ``y`` the
+        network's ``(N, n_outputs)``, both torch tensors; return ``(N, n_outputs)``. The
+        default declares no ansatz: ``NotImplementedError``, and ``--method hard-bc`` is
+        refused for the problem before training. A problem that declares one sets
+        ``has_hard_constraint = True``.
+        """
+        raise NotImplementedError(f"{type(self).__name__} declares no hard-constraint ansatz")
+
+    #: Whether :meth:`hard_constraint` is implemented (the ``hard-bc`` method needs it).
+    has_hard_constraint: ClassVar[bool] = False

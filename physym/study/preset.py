@@ -24,7 +24,13 @@ given by its path. It looks like::
 
 Each entry of ``config`` is one line: ``problem`` (a registry name or ``file.py:Class``),
 optional ``task``, ``models`` (default: every model of the task), ``params``, ``budget``,
-``budget_overrides``, ``data_seed``, and per-config ``expand``/``fill``/``seeds``/``controls``.
+``budget_overrides``, ``data_seed``, and per-config ``expand``/``fill``/``seeds``/``controls``/
+``methods``.
+
+``methods = ["adam-lbfgs", "laaf"]`` (in ``[study]`` for every PINN configuration, or per
+config) trains each PINN configuration once per training method
+(:mod:`physym.models.pinn_methods`); each method is its own configuration in the report,
+labelled ``problem/pinn/fnn+method``. Without it PINNs use the default ``adam-lbfgs``.
 
 The controls: ``fill0`` runs the primary ``n`` with constants equal to zero (inputs that
 carry no signal), ``matched`` runs the baseline with its first layer widened to the primary
@@ -40,6 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
+import itertools
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -50,6 +57,7 @@ from physym.expansion import COORDINATE_LAYOUTS, Expansion, parse_fill
 from physym.options import ModelOptions
 from physym.registry import get_problem
 from physym.runner import RunSpec, prepare
+from physym.study.arms import Arm, arm_label, config_key, config_label
 
 __all__ = ["Preset", "ConfigEntry", "Arm", "load_preset", "find_preset", "available_presets",
            "arm_label", "config_key", "config_label", "PresetError"]
@@ -61,9 +69,9 @@ DEFAULT_CONTROLS = ("fill0", "matched")
 BIAS_CONTROL_SWITCHES = {"bias_init": (True, False), "bias_lr": (False, True),
                          "equivalent": (True, True)}
 _STUDY_KEYS = {"description", "budget", "seeds", "expand", "fill", "layouts", "controls",
-               "primary", "alpha", "data_seed"}
+               "primary", "alpha", "data_seed", "methods"}
 _CONFIG_KEYS = {"problem", "task", "models", "params", "budget", "budget_overrides",
-                "data_seed", "expand", "fill", "seeds", "layouts", "controls"}
+                "data_seed", "expand", "fill", "seeds", "layouts", "controls", "methods"}
 
 
 class PresetError(ValueError):
@@ -86,6 +94,7 @@ class ConfigEntry:
     seeds: int | None = None
     layouts: str | None = None
     controls: tuple[str, ...] | None = None  # when they differ from the preset's
+    methods: tuple[str, ...] | None = None  # PINN training methods, each a configuration
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,7 @@ class Preset:
     data_seed: int
     configs: tuple[ConfigEntry, ...] = field(default=())
     source: str = ""
+    methods: tuple[str, ...] = ()  # PINN configs: one configuration per method ("" = default)
 
     def analysis(self) -> dict[str, Any]:
         """What the statistics need besides the records (stored in ``study.json``)."""
@@ -158,88 +168,21 @@ class Preset:
                 arms.append((Expansion(0, layout=default_layout),
                              ModelOptions(bias_init=init, bias_lr=lr, bias_n=self.primary_n,
                                           bias_fill=self.primary_fill)))
+        methods = entry.methods if entry.methods is not None else (
+            self.methods if cls.kind == "pinn" else ())
         out = []
-        for model in models:
+        for model, method in itertools.product(models, methods or (None,)):
             base = RunSpec(
                 problem=entry.problem, task=task, model=model, budget=entry.budget or self.budget,
                 params=entry.params, budget_overrides=entry.budget_overrides,
                 data_seed=self.data_seed if entry.data_seed is None else entry.data_seed,
+                method=method or None,
             )
             for expansion, options in arms:
                 first = dataclasses.replace(base, expansion=expansion, options=options)
                 prepare(first)  # validates problem, task, model, layout, budget, params
                 out += [dataclasses.replace(first, seed=s) for s in range(seeds)]
         return out
-
-
-@dataclass(frozen=True)
-class Arm:
-    """One arm of a configuration, by the fields that define it.
-
-    ``role`` is ``baseline`` (n = 0), ``expanded`` (n > 0, fill != 0), ``fill0`` (the
-    control: n > 0 constants equal to zero), ``matched`` (the parameter-matched baseline) or
-    one of the bias-equivalent baselines ``bias_init``, ``bias_lr``, ``equivalent`` (``bias``,
-    imitating ``bias_n`` constants ``bias_fill``).
-    """
-
-    n: int
-    fill: float
-    layout: str
-    match_params: int = 0
-    bias: str = ""
-    bias_n: int = 0
-    bias_fill: float = 0.0
-
-    @classmethod
-    def of(cls, spec: RunSpec) -> "Arm":
-        e, o = spec.expansion, spec.options
-        bias = dict(bias=o.bias_control, bias_n=o.bias_n, bias_fill=o.bias_fill)
-        # every n = 0 arm is the same network whatever its fill and layout
-        if e.n == 0:
-            return cls(0, 0.0, "", o.match_params, **bias)
-        return cls(e.n, e.fill, e.layout, o.match_params, **bias)
-
-    @property
-    def role(self) -> str:
-        if self.match_params:
-            return "matched"
-        if self.bias:
-            return self.bias
-        if self.n == 0:
-            return "baseline"
-        return "fill0" if self.fill == 0.0 else "expanded"
-
-    @property
-    def label(self) -> str:
-        """``baseline``, ``n=4 fill=3.142 append``, ``matched n=4``, ``equivalent n=4
-        fill=3.142``."""
-        if self.match_params:
-            return f"matched n={self.match_params}"
-        if self.bias:
-            return f"{self.bias} n={self.bias_n} fill={self.bias_fill:.4g}"
-        if self.n == 0:
-            return "baseline"
-        return f"n={self.n} fill={self.fill:.4g} {self.layout}"
-
-
-def arm_label(spec: RunSpec) -> str:
-    """Short name of a spec's arm (:attr:`Arm.label`)."""
-    return Arm.of(spec).label
-
-
-def config_key(spec: RunSpec) -> tuple:
-    """The fields that define a spec's model configuration (everything but arm and seed)."""
-    return (spec.problem, spec.task, spec.model, spec.params, spec.budget,
-            spec.budget_overrides, spec.data_seed, spec.data)
-
-
-def config_label(spec: RunSpec) -> str:
-    """``problem/task/model`` plus non-default parameters and budget changes."""
-    label = f"{spec.problem}/{spec.task}/{spec.model}"
-    extras = [f"{k}={v}" for k, v in spec.params] + [f"{k}={v}" for k, v in spec.budget_overrides]
-    if extras:
-        label += " [" + ", ".join(extras) + "]"
-    return label
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,6 +241,7 @@ def _config(raw: Any, i: int) -> ConfigEntry:
         seeds=_positive_int(raw["seeds"], "seeds") if "seeds" in raw else None,
         layouts=raw.get("layouts"),
         controls=_controls(raw["controls"], f"config {i + 1} controls") if "controls" in raw else None,
+        methods=_methods(raw["methods"], f"config {i + 1} methods") if "methods" in raw else None,
     )
 
 
@@ -307,6 +251,14 @@ def _controls(value: Any, what: str) -> tuple[str, ...]:
     bad = [c for c in value if c not in CONTROLS]
     if bad:
         raise PresetError(f"{what} must be among {', '.join(CONTROLS)}, got {bad[0]!r}")
+    return tuple(value)
+
+
+def _methods(value: Any, what: str) -> tuple[str, ...]:
+    """PINN method names (checked against the adapter's list when the runs are expanded)."""
+    if not isinstance(value, list) or not value or not all(isinstance(m, str) and m
+                                                           for m in value):
+        raise PresetError(f"{what} must be a non-empty list of PINN method names, got {value!r}")
     return tuple(value)
 
 
@@ -353,6 +305,7 @@ def parse_preset(text: str, *, name: str, source: str = "") -> Preset:
         budget=str(study.get("budget", "quick")),
         seeds=_positive_int(study.get("seeds", 3), "seeds"),
         expand=expand, fill=fills, layouts=layouts, controls=controls,
+        methods=_methods(study["methods"], "methods") if "methods" in study else (),
         primary_n=primary_n, primary_fill=primary_fill, alpha=alpha,
         data_seed=_int_list(study.get("data_seed", 0), "data_seed")[0],
         configs=tuple(_config(c, i) for i, c in enumerate(configs)), source=source,
