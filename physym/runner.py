@@ -131,8 +131,8 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
             f"model must be one of {', '.join(cls.models)} for {family.name} "
             f"task {cls.kind}, got {model!r}"
         )
-    spec.expansion.check_for(spec.expansion.kind, allowed=cls.layouts)
-    spec.options.check_for(model=model, supported=adapter_for(problem).options,
+    spec.expansion.check_for(spec.expansion.kind, allowed=cls.layouts_for(model))
+    spec.options.check_for(model=model, supported=adapter_for(problem).options_of(model),
                            expansion=spec.expansion)
     adapter = adapter_for(problem)
     if spec.method is not None and not adapter.methods:

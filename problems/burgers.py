@@ -432,6 +432,8 @@ class BurgersOperator(OperatorProblem):
     float64, on the GPU when present), validated against :func:`cole_hopf_periodic`.
     """
 
+    models = ("fno", "tfno", "uno", "deeponet")
+
     Params = BurgersOperatorParams
     in_channels = 1
     out_channels = 1

@@ -291,6 +291,8 @@ class DarcyOperator(OperatorProblem):
     unless ``refine > 1``. Inputs are standardised with the training statistics.
     """
 
+    models = ("fno", "tfno", "uno", "deeponet")
+
     Params = DarcyOperatorParams
     in_channels = 1
     out_channels = 1

@@ -81,7 +81,7 @@ def measure_command(
         cls = family.task(task)
         task_name = task or family.default_task
         expansion = Expansion(expand, cls.default_fill if fill is None else fill,
-                              layout or cls.layouts[0])
+                              layout or cls.layouts_for(model)[0])
         data_file = str(data) if data is not None else None
         spec = RunSpec(problem, task_name, model, expansion, seed, budget,
                        tuple(sorted(parse_param_options(param).items())), data_seed, data_file,

@@ -44,6 +44,8 @@ def problems_command() -> None:
             methods = _methods(adapter_for(cls), cls)
             out.print(f"  [cyan]{task}{default}[/]  {cls.kind} · models {', '.join(cls.models)}"
                       f" · layouts {', '.join(cls.layouts)}"
+                      + "".join(f" ({m}: {', '.join(cls.layouts_for(m))})" for m in cls.models
+                                if cls.layouts_for(m) != tuple(cls.layouts))
                       + (f" · methods {', '.join(methods)}" if methods else ""))
             out.print(f"      {cls.summary()}", highlight=False)
     out.print("Also: any [bold]path/to/file.py:ClassName[/] or [bold]package.module:Name[/].")

@@ -102,7 +102,7 @@ def solve_command(
         cls = family.task(task)
         params = parse_param_options(param)
         expansion = Expansion(expand, cls.default_fill if fill is None else fill,
-                              layout or cls.layouts[0])
+                              layout or cls.layouts_for(model)[0])
         set_threads(threads)
         data_file = str(data) if data is not None else None
         spec = RunSpec(problem, task, model, expansion, 0, budget,

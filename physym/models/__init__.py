@@ -12,8 +12,8 @@ imports none of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 from physym.problem import Fit
 
@@ -42,6 +42,8 @@ class Adapter:
         keywords ``fit`` needs for it.
     options : tuple of str
         The :class:`~physym.options.ModelOptions` fields its models support.
+    model_options : mapping of str to tuple of str
+        The fields of models that support other ones than ``options`` (DeepONet).
     memory : callable
         ``memory(problem, *, model, budget, expansion) -> float``: an estimate of the peak
         bytes of one run, checked before any training (:func:`physym.resources.check_memory`).
@@ -61,8 +63,13 @@ class Adapter:
     fit: Callable[..., Fit]
     measurement: Callable[..., tuple[Any, dict[str, Any]]]
     options: tuple[str, ...] = ()
+    model_options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     memory: Callable[..., float] = lambda problem, **_: 0.0
     read_data: Callable[..., None] | None = None
     methods: tuple[str, ...] = ()
     check_method: Callable[..., None] | None = None
+
+    def options_of(self, model: str) -> tuple[str, ...]:
+        """The :class:`~physym.options.ModelOptions` fields ``model`` supports."""
+        return tuple(self.model_options.get(model, self.options))
 

@@ -44,6 +44,7 @@ from physym.models._bias import auxiliary_columns, fold_into
 from physym.models._params import count_parameters, parameter_snapshot
 from physym.options import ModelOptions, matched_extra_units
 from physym.models import Adapter
+from physym.models.deeponet import DEEPONET_OPTIONS, build_deeponet
 from physym.models.operator_train import FIRST_MAP, predict, standardize, train_operator
 from physym.problem import Fit, TrainingDiverged
 
@@ -60,7 +61,7 @@ logger = logging.getLogger(__name__)
 #: :class:`~physym.options.ModelOptions` fields the operators support.
 OPTIONS: tuple[str, ...] = ("match_params", "bias_init", "bias_lr")
 
-OPERATOR_MODELS: tuple[str, ...] = ("fno", "tfno", "uno")
+OPERATOR_MODELS: tuple[str, ...] = ("fno", "tfno", "uno", "deeponet")
 
 
 def _import_models():
@@ -110,9 +111,10 @@ def build_operator(
 
     Parameters
     ----------
-    name : {"fno", "tfno", "uno"}
-        FNO (Li et al. 2021), TFNO (Tucker-factorised FNO, Kossaifi et al. 2023) or
-        U-shaped UNO (Rahman et al. 2023).
+    name : {"fno", "tfno", "uno", "deeponet"}
+        FNO (Li et al. 2021), TFNO (Tucker-factorised FNO, Kossaifi et al. 2023),
+        U-shaped UNO (Rahman et al. 2023), or DeepXDE's DeepONet
+        (:func:`physym.models.deeponet.build_deeponet`, a coordinate layout).
     in_channels, out_channels : int
         Data channels before expansion.
     n_dim : int
@@ -128,6 +130,10 @@ def build_operator(
         and the baseline (drawn on a forked stream) takes its parameters with the constant
         channels folded into the bias of :data:`FIRST_MAP`.
     """
+    if name == "deeponet":  # DeepXDE's, on the grid's coordinates (physym.models.deeponet)
+        return build_deeponet(in_channels=in_channels, out_channels=out_channels,
+                              grid=(budget.resolution,) * n_dim, budget=budget,
+                              expansion=expansion, options=options)
     expansion.check_for("grid")
     if name not in OPERATOR_MODELS:
         raise ValueError(f"model must be one of {', '.join(OPERATOR_MODELS)}, got {name!r}")
@@ -339,4 +345,5 @@ def read_data(problem: "OperatorProblem", budget: OperatorBudget, *, data_seed: 
 
 #: The operator kind's adapter (the runner's table maps ``"operator"`` to it).
 ADAPTER = Adapter(kind="operator", fit=fit_operator, measurement=measurement_budget,
-                  options=OPTIONS, memory=memory_estimate, read_data=read_data)
+                  options=OPTIONS, model_options={"deeponet": DEEPONET_OPTIONS},
+                  memory=memory_estimate, read_data=read_data)

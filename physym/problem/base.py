@@ -74,6 +74,8 @@ class Problem(abc.ABC):
     Params: ClassVar[type]
     models: ClassVar[tuple[str, ...]]
     layouts: ClassVar[tuple[str, ...]]
+    #: Models whose layouts differ from ``layouts`` (DeepONet's are coordinate layouts).
+    model_layouts: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     budgets: ClassVar[Mapping[str, Any]]
     #: Names of ``Fit.metrics`` entries holding relative L2 errors of derived quantities,
     #: which ``physym solve`` shows in a second table (mean over seeds) and labels as such
@@ -90,6 +92,12 @@ class Problem(abc.ABC):
     #: ``None`` when the task reads no data; ``requires_data`` when it cannot run without.
     accepts_data: ClassVar[str | None] = None
     requires_data: ClassVar[bool] = False
+
+    @classmethod
+    def layouts_for(cls, model: str | None = None) -> tuple[str, ...]:
+        """The layouts ``model`` (the default model for ``None``) takes; the first is its
+        default."""
+        return tuple(cls.model_layouts.get(model or cls.models[0], cls.layouts))
 
     def __init__(self, params: Any | None = None) -> None:
         self.params = params if params is not None else self.Params()

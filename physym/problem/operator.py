@@ -27,6 +27,9 @@ class OperatorProblem(Problem):
     accepts_data = "file"
     models = ("fno", "tfno", "uno")
     layouts = ("channels", "interleave")
+    #: A task that lists ``deeponet`` in its models gets these layouts for it: the
+    #: constants are appended to the trunk's coordinates.
+    model_layouts = {"deeponet": ("append", "symmetric")}
     #: Data channels; class attributes, or set per instance when they depend on parameters.
     in_channels: int = 1
     out_channels: int = 1

@@ -136,23 +136,18 @@ class Preset:
             seen.setdefault(spec.key(), spec)
         return list(seen.values())
 
-    def _entry_specs(self, entry: ConfigEntry) -> list[RunSpec]:
-        family = get_problem(entry.problem)
-        cls = family.task(entry.task)
-        task = entry.task or family.default_task
-        models = entry.models or cls.models
-        unknown = [m for m in models if m not in cls.models]
-        if unknown:
-            raise ValueError(f"model must be one of {', '.join(cls.models)}, got {unknown[0]!r}")
-        default_layout = cls.layouts[0]
+    def _arms(self, entry: ConfigEntry,
+              layouts_of_model: tuple[str, ...]) -> list[tuple[Expansion, ModelOptions]]:
+        """The arms of one model of a config: baseline, expanded settings, controls."""
+        default_layout = layouts_of_model[0]
         layout_mode = entry.layouts or self.layouts
         if layout_mode == "all":
-            layouts = [lay for lay in cls.layouts if lay in COORDINATE_LAYOUTS] or [default_layout]
+            layouts = ([lay for lay in layouts_of_model if lay in COORDINATE_LAYOUTS]
+                       or [default_layout])
         else:
             layouts = [default_layout]
         expand = entry.expand if entry.expand is not None else self.expand
         fills = entry.fill if entry.fill is not None else self.fill
-        seeds = entry.seeds if entry.seeds is not None else self.seeds
         arms: list[tuple[Expansion, ModelOptions]] = [(Expansion(0, layout=default_layout),
                                                        ModelOptions())]
         arms += [(Expansion(n, fill, lay), ModelOptions())
@@ -168,6 +163,17 @@ class Preset:
                 arms.append((Expansion(0, layout=default_layout),
                              ModelOptions(bias_init=init, bias_lr=lr, bias_n=self.primary_n,
                                           bias_fill=self.primary_fill)))
+        return arms
+
+    def _entry_specs(self, entry: ConfigEntry) -> list[RunSpec]:
+        family = get_problem(entry.problem)
+        cls = family.task(entry.task)
+        task = entry.task or family.default_task
+        models = entry.models or cls.models
+        unknown = [m for m in models if m not in cls.models]
+        if unknown:
+            raise ValueError(f"model must be one of {', '.join(cls.models)}, got {unknown[0]!r}")
+        seeds = entry.seeds if entry.seeds is not None else self.seeds
         methods = entry.methods if entry.methods is not None else (
             self.methods if cls.kind == "pinn" else ())
         out = []
@@ -178,7 +184,7 @@ class Preset:
                 data_seed=self.data_seed if entry.data_seed is None else entry.data_seed,
                 method=method or None,
             )
-            for expansion, options in arms:
+            for expansion, options in self._arms(entry, cls.layouts_for(model)):
                 first = dataclasses.replace(base, expansion=expansion, options=options)
                 prepare(first)  # validates problem, task, model, layout, budget, params
                 out += [dataclasses.replace(first, seed=s) for s in range(seeds)]

@@ -34,7 +34,10 @@ def test_rejects_coordinate_layout_and_unknown_model():
     with pytest.raises(ValueError, match="cannot be used"):
         build_operator("fno", in_channels=1, out_channels=1, n_dim=1, budget=BUDGET,
                        expansion=Expansion(2, layout="append"))
-    with pytest.raises(ValueError, match="model must be one of fno, tfno, uno"):
+    with pytest.raises(ValueError, match="model must be one of fno, tfno, uno, deeponet"):
+        build_operator("gno", in_channels=1, out_channels=1, n_dim=1, budget=BUDGET,
+                       expansion=Expansion(2, layout="channels"))
+    with pytest.raises(ValueError, match="cannot be used"):  # DeepONet: coordinate layouts
         build_operator("deeponet", in_channels=1, out_channels=1, n_dim=1, budget=BUDGET,
                        expansion=Expansion(2, layout="channels"))
 

@@ -1,0 +1,100 @@
+"""DeepONet for operator tasks: DeepXDE's ``DeepONetCartesianProd`` on the task's grid.
+
+The branch net reads the input function at every grid point, ``(B, C * prod(grid))``; the
+trunk net reads the grid coordinates on ``[0, 1]^d``, ``(P, d)``; their ``p``-dimensional
+features are contracted to the output at every point (Lu et al., Nat. Mach. Intell. 3
+(2021); the Cartesian-product form of Lu et al., CMAME 393 (2022)). Expansion appends its
+constants to the **trunk's coordinates** (layouts ``append`` and ``symmetric``, through
+DeepXDE's ``apply_feature_transform``), the place where DeepONet has coordinates as inputs;
+the branch input is unchanged. The model is trained by the operator adapter's one loop
+(:func:`physym.models.operator_train.train_operator`), like FNO.
+
+Sizes come from the :class:`~physym.budgets.OperatorBudget`: ``n_layers`` hidden layers of
+``width`` units in both nets and ``p = width`` basis functions; tanh, Glorot normal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from torch import nn
+
+from physym.budgets import OperatorBudget
+from physym.options import ModelOptions, matched_extra_units
+
+if TYPE_CHECKING:  # pragma: no cover
+    from physym.expansion import Expansion
+
+__all__ = ["DeepONetOperator", "build_deeponet", "DEEPONET_OPTIONS"]
+
+#: :class:`~physym.options.ModelOptions` fields DeepONet supports (the bias-equivalent
+#: controls act on the lifting of a grid operator and are not written for DeepONet).
+DEEPONET_OPTIONS: tuple[str, ...] = ("match_params",)
+
+
+def grid_coordinates(shape: tuple[int, ...]) -> np.ndarray:
+    """``(prod(shape), d)`` coordinates on ``[0, 1]^d`` of a grid, ``ij`` order (float32)."""
+    axes = [np.linspace(0.0, 1.0, s) for s in shape]
+    mesh = np.meshgrid(*axes, indexing="ij")
+    return np.stack([m.ravel() for m in mesh], axis=-1).astype(np.float32)
+
+
+class DeepONetOperator(nn.Module):
+    """A ``DeepONetCartesianProd`` that maps grid fields to grid fields.
+
+    Parameters
+    ----------
+    net : deepxde.nn.DeepONetCartesianProd
+        Branch input ``C * prod(grid)``, trunk input ``d`` (+ the expansion's constants).
+    grid : tuple of int
+        The spatial shape of the data.
+    out_channels : int
+        Output channels (1: DeepXDE's single-output strategy).
+
+    Shapes
+    ------
+    ``forward``: ``(B, C, *grid) -> (B, out_channels, *grid)``.
+    """
+
+    def __init__(self, net: nn.Module, grid: tuple[int, ...], out_channels: int = 1) -> None:
+        super().__init__()
+        if out_channels != 1:
+            raise ValueError(f"deeponet is written for one output channel, got {out_channels}")
+        self.net = net
+        self.grid = tuple(grid)
+        self.register_buffer("coords", torch.as_tensor(grid_coordinates(self.grid)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.net((x.reshape(x.shape[0], -1), self.coords.to(x.dtype)))
+        return out.reshape(x.shape[0], 1, *self.grid)
+
+
+def build_deeponet(*, in_channels: int, out_channels: int, grid: tuple[int, ...],
+                   budget: OperatorBudget, expansion: "Expansion",
+                   options: ModelOptions | None = None) -> DeepONetOperator:
+    """DeepONet sized by ``budget`` for data of shape ``(C, *grid)``.
+
+    ``options.match_params = m`` (baseline only) widens the trunk's first hidden layer by
+    :func:`~physym.options.matched_extra_units` so that the parameter count matches ``m``
+    constants; the first layer of DeepXDE's ``FNN`` is then followed by a layer of the usual
+    width.
+    """
+    from physym.models.pinn import load_deepxde  # noqa: PLC0415  (DeepXDE's import guard)
+
+    expansion.check_for("coordinate")
+    options = options or ModelOptions()
+    options.check_for(model="deeponet", supported=DEEPONET_OPTIONS, expansion=expansion)
+    dde = load_deepxde()
+    d = len(grid)
+    hidden = [budget.width] * budget.n_layers
+    branch = [in_channels * int(np.prod(grid))] + hidden + [budget.width]
+    trunk = [expansion.width(d)] + hidden + [budget.width]
+    if options.match_params:
+        trunk[1] += matched_extra_units(n=options.match_params, fan_out=budget.width,
+                                        fan_in=d, next_fan_out=trunk[2])
+    net = dde.nn.DeepONetCartesianProd(branch, trunk, "tanh", "Glorot normal")
+    if not expansion.is_identity:
+        net.apply_feature_transform(expansion)
+    return DeepONetOperator(net, grid, out_channels)
