@@ -159,7 +159,7 @@ class GrayScottPINN(LazyReference, PINNProblem):
     Params = GrayScottParams
     input_names = ("x", "y", "t")
     output_names = ("u", "v")
-    budgets = suite_budgets(domain=(200, 2000, 8000, 8192), boundary=(40, 400, 1000, 2048),
+    budgets = suite_budgets(domain=(200, 2000, 4000, 8192), boundary=(40, 400, 1000, 2048),
                             initial=(40, 400, 1000, 2048))
 
     def compute_reference(self) -> GridSolution:

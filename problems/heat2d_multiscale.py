@@ -79,7 +79,7 @@ class Heat2DMultiscalePINN(PINNProblem):
     input_names = ("x", "y", "t")
     output_names = ("u",)
     # PINNacle: 4 x (8192 domain, 2048 boundary, 2048 initial) points.
-    budgets = suite_budgets(domain=(200, 2000, 8000, 32768),
+    budgets = suite_budgets(domain=(200, 2000, 4000, 32768),
                             boundary=(40, 200, 1000, 8192), initial=(40, 400, 2000, 8192))
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:

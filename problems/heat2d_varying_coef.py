@@ -156,7 +156,7 @@ class Heat2DVaryingCoefPINN(LazyReference, PINNProblem):
     Params = Heat2DVaryingCoefParams
     input_names = ("x", "y", "t")
     output_names = ("u",)
-    budgets = suite_budgets(domain=(200, 2000, 8000, 8192), boundary=(40, 400, 1000, 2048),
+    budgets = suite_budgets(domain=(200, 2000, 4000, 8192), boundary=(40, 400, 1000, 2048),
                             initial=(40, 400, 1000, 2048))
 
     def compute_reference(self) -> GridSolution:

@@ -85,7 +85,7 @@ class TaylorGreenPINN(PINNProblem):
     Params = TaylorGreenParams
     input_names = ("x", "y", "t")
     output_names = ("u", "v", "p")
-    budgets = suite_budgets(domain=(200, 2000, 8000, 8192), boundary=(40, 400, 1000, 2048),
+    budgets = suite_budgets(domain=(200, 2000, 4000, 8192), boundary=(40, 400, 1000, 2048),
                             initial=(40, 400, 1000, 2048))
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
