@@ -89,6 +89,7 @@ class RunResult:
     device: str = "cpu"
     reason: str | None = None
     training: dict[str, Any] | None = None
+    budget_settings: dict[str, Any] | None = None
     prediction: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,6 +100,7 @@ class RunResult:
             "train_time": self.train_time, "data_fingerprint": self.data_fingerprint,
             "device": self.device, "reason": self.reason,
             **({} if self.training is None else {"training": self.training}),
+            **({} if self.budget_settings is None else {"budget_settings": self.budget_settings}),
         }
 
 
@@ -205,7 +207,8 @@ def run(
     return RunResult(
         spec, "ok", error=fit.error, metrics=metrics, n_params=fit.n_params,
         train_time=train_time, data_fingerprint=fit.data_fingerprint, device=str(dev),
-        training=fit.training, prediction=fit.prediction,
+        training=fit.training, budget_settings=dataclasses.asdict(budget),
+        prediction=fit.prediction,
     )
 
 

@@ -183,3 +183,20 @@ config = [ { problem = "burgers" }, { problem = "qcd_eos" },
         bad.specs()
     with pytest.raises(PresetError, match="methods must be a non-empty list"):
         parse_preset('[study]\nmethods = "laaf"\nconfig = [ { problem = "burgers" } ]', name="b")
+
+
+def test_a_record_of_a_changed_budget_is_set_aside_and_redone(tmp_path):
+    """A budget name whose settings changed since a record was written (the key names the
+    budget, not its settings): the record goes to records/stale and the run is redone."""
+    preset = parse_preset(TINY, name="tiny")
+    plan = plan_study(preset, tmp_path)
+    run_study(plan, device="cpu", threads=1)
+    store = RecordStore(tmp_path)
+    records, _ = store.load()
+    key, record = sorted(records.items())[0]
+    assert record["budget_settings"]["adam_iterations"] > 0
+    old = dict(record, budget_settings=dict(record["budget_settings"], adam_iterations=1))
+    store.write(old)
+    plan = plan_study(preset, tmp_path, resume=True)
+    assert plan.stale == [key] and [s.key() for s in plan.todo] == [key]
+    assert len(list((tmp_path / "records" / "stale").glob(f"{key}.*.json"))) == 1

@@ -7,6 +7,7 @@ failed, missing and corrupt ones, and writes each record atomically as it arrive
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass, field
@@ -41,7 +42,8 @@ class StudyPlan:
     corrupt: list[str]
     resumed: bool
     #: Records moved to ``records/stale/``: runs whose problem code, parameters or data
-    #: file changed since they were recorded (their keys changed), done again.
+    #: file changed since they were recorded (their keys changed), or whose budget name now
+    #: stands for other settings (``budget_settings`` of the record), done again.
     stale: list[str] = field(default_factory=list)
 
 
@@ -79,6 +81,16 @@ def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan
     # the same runs, but their problem code, parameters or data changed: set aside, redone
     stale = [key for key in stale if store.set_aside(key, "stale") is not None]
     todo, done, corrupt = store.pending(specs)
+    # the same key, but the budget behind its name was changed since the record was written
+    for spec in specs:
+        record = done.get(spec.key())
+        if record is not None and record.get("budget_settings") is not None and \
+                record["budget_settings"] != json.loads(json.dumps(
+                    dataclasses.asdict(prepare(spec)[2]))):
+            store.set_aside(spec.key(), "stale")
+            stale.append(spec.key())
+            del done[spec.key()]
+            todo.append(spec)
     write_json(meta_path, {
         "preset": preset.name, "source": preset.source, "description": preset.description,
         "analysis": preset.analysis(), "physym_version": __version__,
