@@ -36,7 +36,7 @@ __all__ = ["TECHNIQUES", "DEFAULT_DROPOUT", "technique_options", "technique_name
 logger = logging.getLogger(__name__)
 
 #: Techniques ``physym measure --technique`` compares on coordinate networks.
-TECHNIQUES: tuple[str, ...] = ("none", "dropout", "batchnorm")
+TECHNIQUES: tuple[str, ...] = ("none", "dropout", "batchnorm", "equivariant")
 #: Dropout probability of ``--technique dropout`` when none is given.
 DEFAULT_DROPOUT = 0.1
 
@@ -46,7 +46,7 @@ def technique_options(technique: str, *, dropout: float | None = None) -> ModelO
 
     Parameters
     ----------
-    technique : {"none", "dropout", "batchnorm"}
+    technique : {"none", "dropout", "batchnorm", "equivariant"}
     dropout : float, optional
         Dropout probability in ``(0, 1)`` (technique ``dropout`` only; default 0.1).
     """
@@ -59,6 +59,8 @@ def technique_options(technique: str, *, dropout: float | None = None) -> ModelO
         if not 0.0 < p < 1.0:
             raise ValueError(f"dropout must be a probability in (0, 1), got {p!r}")
         return ModelOptions(dropout=float(p))
+    if technique == "equivariant":
+        return ModelOptions(equivariant=True)
     return ModelOptions(batchnorm=True) if technique == "batchnorm" else ModelOptions()
 
 
@@ -68,6 +70,8 @@ def technique_name(options: ModelOptions) -> str:
         return "none"
     if options == ModelOptions(batchnorm=True):
         return "batchnorm"
+    if options == ModelOptions(equivariant=True):
+        return "equivariant"
     if options == ModelOptions(dropout=options.dropout):
         return f"dropout {options.dropout:g}"
     return options.describe()

@@ -11,7 +11,10 @@ Its default changes nothing. It exists for two experiments:
   ``batchnorm``) on coordinate networks;
 * the **bias-equivalent controls** (``bias_init``, ``bias_lr``, both = ``equivalent``): a
   baseline network that imitates the first-layer bias of the network expanded by
-  ``bias_n`` constants ``bias_fill`` (see ``docs/method.md``, "Expansion as a bias").
+  ``bias_n`` constants ``bias_fill`` (see ``docs/method.md``, "Expansion as a bias");
+* **equivariance** (``equivariant``): the network averaged over the symmetry group its
+  problem declares (:mod:`physym.equivariance`), so that it has the solution's symmetry
+  exactly.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["ModelOptions", "matched_extra_units", "BIAS_CONTROLS", "BIAS_LAYOUTS"]
 
-_FIELDS = ("match_params", "dropout", "batchnorm", "bias_init", "bias_lr", "bias_n", "bias_fill")
+_FIELDS = ("match_params", "dropout", "batchnorm", "bias_init", "bias_lr", "bias_n", "bias_fill",
+           "equivariant")
 #: The option switches an adapter lists in ``Adapter.options`` (``bias_n`` and ``bias_fill``
 #: are the parameters of ``bias_init``/``bias_lr`` and go with them).
-_SWITCHES = ("match_params", "dropout", "batchnorm", "bias_init", "bias_lr")
+_SWITCHES = ("match_params", "dropout", "batchnorm", "bias_init", "bias_lr", "equivariant")
 #: Names of the bias-equivalent controls, by ``(bias_init, bias_lr)``.
 BIAS_CONTROLS = {(True, False): "bias_init", (False, True): "bias_lr", (True, True): "equivalent"}
 #: Layouts whose constants enter a linear first map (and so are a bias in disguise).
@@ -61,6 +65,9 @@ class ModelOptions:
         (``>= 1`` when either is on, else ``0``).
     bias_fill : float
         Keyword-only. The constant of that expansion (finite).
+    equivariant : bool
+        Keyword-only. Average the network over the symmetries the problem declares
+        (``Problem.symmetries``): exactly equivariant by construction.
 
     With ``bias_init`` and ``bias_lr`` together (the ``equivalent`` control), a baseline
     trained by Adam without weight decay is the expanded network, up to Adam's ``eps``.
@@ -74,6 +81,7 @@ class ModelOptions:
     bias_lr: bool = False
     bias_n: int = 0
     bias_fill: float = 0.0
+    equivariant: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.match_params, bool) or not isinstance(self.match_params, int) \
@@ -84,7 +92,7 @@ class ModelOptions:
             raise ValueError(f"dropout must be a probability in [0, 1), got {self.dropout!r}")
         if not isinstance(self.batchnorm, bool):
             raise ValueError(f"batchnorm must be true or false, got {self.batchnorm!r}")
-        for name in ("bias_init", "bias_lr"):
+        for name in ("bias_init", "bias_lr", "equivariant"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if isinstance(self.bias_n, bool) or not isinstance(self.bias_n, int) or self.bias_n < 0:
@@ -100,9 +108,9 @@ class ModelOptions:
         if not on and (self.bias_n or self.bias_fill):
             raise ValueError("bias_n and bias_fill are the parameters of bias_init / bias_lr; "
                              "set one of them, or leave bias_n and bias_fill at 0")
-        if on and (self.match_params or self.dropout or self.batchnorm):
+        if on and (self.match_params or self.dropout or self.batchnorm or self.equivariant):
             raise ValueError("the bias-equivalent controls (bias_init, bias_lr) combine with no "
-                             "other option (match_params, dropout, batchnorm)")
+                             "other option (match_params, dropout, batchnorm, equivariant)")
 
     @property
     def is_default(self) -> bool:
@@ -146,6 +154,8 @@ class ModelOptions:
             parts.append("batch norm")
         if self.bias_control:
             parts.append(f"{self.bias_control} of n={self.bias_n} fill={self.bias_fill:.4g}")
+        if self.equivariant:
+            parts.append("equivariant")
         return ", ".join(parts) or "none"
 
     def check_for(self, *, model: str, supported: tuple[str, ...],

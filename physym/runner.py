@@ -137,6 +137,10 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
     spec.options.check_for(model=model, supported=adapter_for(problem).options_of(model),
                            expansion=spec.expansion)
     adapter = adapter_for(problem)
+    if spec.options.equivariant and not problem.symmetries():
+        raise ValueError(f"the equivariant technique needs a problem that declares the "
+                         f"symmetries of its solution; {family.name} task {cls.kind} declares "
+                         f"none (`physym problems` lists the symmetries each task declares)")
     if spec.method is not None and not adapter.methods:
         raise ValueError(f"--method applies to PINN tasks, not to the {cls.kind} task of "
                          f"{family.name}")

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from physym.budgets import PINNBudget
+from physym.equivariance import Symmetry, reflect_first_input
 from physym.problem import ProblemFamily
 from physym.problems._suite import suite_budgets
 
@@ -110,6 +111,10 @@ class AllenCahnPINN(PeriodicReferencePINN):
     budgets = suite_budgets(initial=(20, 200, 400, 2048))
 
     lower, length, t_final = LOWER, LENGTH, T_FINAL
+
+    def symmetries(self) -> tuple[Symmetry, ...]:
+        """``u(-x, t) = u(x, t)``: ``u0`` is even and the equation keeps that."""
+        return (Symmetry("x -> -x", reflect_first_input, lambda u: u),)
 
     def compute_reference(self) -> PeriodicSolution:
         return allen_cahn_reference(self.params)

@@ -26,6 +26,7 @@ import scipy.special
 import torch
 
 from physym.budgets import OperatorBudget, PINNBudget
+from physym.equivariance import Symmetry, reflect_first_input
 from physym.problem import OperatorProblem, PINNProblem, ProblemFamily
 
 from ._grf import sample_periodic_grf_1d
@@ -371,12 +372,15 @@ class BurgersPINN(PINNProblem):
     def evaluation_axes(self) -> dict[str, np.ndarray]:
         return {"x": np.linspace(-1.0, 1.0, 256), "t": np.linspace(0.0, 1.0, 101)}
 
+    def symmetries(self) -> tuple[Symmetry, ...]:
+        """``u(-x, t) = -u(x, t)``: the data are odd in ``x`` and the equation keeps that."""
+        return (Symmetry("x -> -x, u -> -u", reflect_first_input, lambda u: -u),)
+
     has_hard_constraint = True
 
     def hard_constraint(self, x: Any, y: Any) -> Any:
         """``-sin(pi x) + t (1 - x^2) N(x, t)``: the initial and boundary data exactly."""
-        xs, t = x[:, 0:1], x[:, 1:2]
-        return -torch.sin(torch.pi * xs) + t * (1 - xs ** 2) * y
+        return -torch.sin(torch.pi * x[:, 0:1]) + x[:, 1:2] * (1 - x[:, 0:1] ** 2) * y
 
 
 @dataclass(frozen=True)

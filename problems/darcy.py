@@ -25,6 +25,7 @@ import scipy.sparse.linalg
 import torch
 
 from physym.budgets import OperatorBudget, PINNBudget
+from physym.equivariance import Symmetry, square_symmetries
 from physym.problem import OperatorProblem, PINNProblem, ProblemFamily
 
 __all__ = ["sample_neumann_grf_2d", "cell_centres", "darcy_matrix", "solve_darcy",
@@ -290,6 +291,13 @@ class DarcyOperator(OperatorProblem):
     coefficients, SciPy sparse direct solve on the CPU), solved at the requested resolution
     unless ``refine > 1``. Inputs are standardised with the training statistics.
     """
+
+    def symmetries(self) -> tuple[Symmetry, ...]:
+        """The 7 rotations and reflections of the square (D4): the forcing is uniform, the
+        boundary condition the same on every side, and the finite-volume grid maps onto
+        itself, so a rotated coefficient field gives the rotated solution (exactly on the
+        solver's grid; to the discretisation error when a finer solution is subsampled)."""
+        return square_symmetries()
 
     models = ("fno", "tfno", "uno", "deeponet")
 

@@ -24,6 +24,7 @@ PROBLEMS = ROOT / "problems"
 #: Layers, bottom first: a module may import its own layer and the layers below it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("contracts", ("physym._version", "physym._text", "physym.budgets", "physym.convergence",
+                   "physym.equivariance",
                    "physym.expansion",
                    "physym.io", "physym.metrics", "physym.options", "physym.problem", "physym.resources",
                    "physym.registry", "physym.data", "physym.symmetry", "physym.problems",

@@ -34,7 +34,7 @@ def measure_command(
     expand: int = typer.Option(0, "--expand", help="Number n >= 0 of constant auxiliary inputs (0: no expansion)."),
     fill: Optional[str] = fill_option(),
     layout: Optional[str] = layout_option(),
-    technique: str = typer.Option("none", "--technique", help="none | dropout | batchnorm (dropout and batch norm: coordinate networks, PINN and MLP)."),
+    technique: str = typer.Option("none", "--technique", help="none | dropout | batchnorm | equivariant (dropout and batch norm: coordinate networks, PINN and MLP; equivariant: problems that declare symmetries, see physym problems)."),
     dropout: Optional[float] = typer.Option(None, "--dropout", help="Dropout probability in (0, 1) of --technique dropout (default 0.1)."),
     replicas: int = typer.Option(4, "--replicas", help="Number R >= 2 of replicas (seeds SEED .. SEED+R-1)."),
     steps: int = typer.Option(200, "--steps", help="Full-batch Adam steps S >= 1 per replica (operators: one full-batch epoch per step)."),

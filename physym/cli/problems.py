@@ -9,6 +9,14 @@ from physym.cli._common import out
 __all__ = ["problems_command"]
 
 
+def _symmetries(cls: type) -> str:
+    """The symmetry group elements a task declares, by name ('' for none)."""
+    try:
+        return ", ".join(g.name for g in cls().symmetries())
+    except Exception:  # noqa: BLE001  (listing must go on)
+        return ""
+
+
 def _methods(adapter: Any, cls: type) -> list[str]:
     """The training methods the adapter offers that this problem takes."""
     if not adapter.methods:
@@ -48,4 +56,8 @@ def problems_command() -> None:
                                 if cls.layouts_for(m) != tuple(cls.layouts))
                       + (f" · methods {', '.join(methods)}" if methods else ""))
             out.print(f"      {cls.summary()}", highlight=False)
+            symmetries = _symmetries(cls)
+            if symmetries:
+                out.print(f"      symmetries (--technique equivariant): {symmetries}",
+                          highlight=False)
     out.print("Also: any [bold]path/to/file.py:ClassName[/] or [bold]package.module:Name[/].")

@@ -31,7 +31,7 @@ __all__ = ["DeepONetOperator", "build_deeponet", "DEEPONET_OPTIONS"]
 
 #: :class:`~physym.options.ModelOptions` fields DeepONet supports (the bias-equivalent
 #: controls act on the lifting of a grid operator and are not written for DeepONet).
-DEEPONET_OPTIONS: tuple[str, ...] = ("match_params",)
+DEEPONET_OPTIONS: tuple[str, ...] = ("match_params", "equivariant")
 
 
 def grid_coordinates(shape: tuple[int, ...]) -> np.ndarray:

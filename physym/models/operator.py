@@ -30,7 +30,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -41,6 +41,7 @@ from physym.data import cached_dataset, read_pdebench, split_train_test, to_reso
 from physym.io import fingerprint_arrays
 from physym.metrics import relative_l2_per_sample
 from physym.models._bias import auxiliary_columns, fold_into
+from physym.models._equivariant import SymmetrisedOperator
 from physym.models._params import count_parameters, parameter_snapshot
 from physym.options import ModelOptions, matched_extra_units
 from physym.models import Adapter
@@ -49,6 +50,7 @@ from physym.models.operator_train import FIRST_MAP, predict, standardize, train_
 from physym.problem import Fit, TrainingDiverged
 
 if TYPE_CHECKING:  # pragma: no cover
+    from physym.equivariance import Symmetry
     from physym.expansion import Expansion
     from physym.problem import OperatorProblem
 
@@ -59,7 +61,7 @@ __all__ = ["ADAPTER", "OPTIONS", "OPERATOR_MODELS", "ExpandedOperator", "build_o
 logger = logging.getLogger(__name__)
 
 #: :class:`~physym.options.ModelOptions` fields the operators support.
-OPTIONS: tuple[str, ...] = ("match_params", "bias_init", "bias_lr")
+OPTIONS: tuple[str, ...] = ("match_params", "bias_init", "bias_lr", "equivariant")
 
 OPERATOR_MODELS: tuple[str, ...] = ("fno", "tfno", "uno", "deeponet")
 
@@ -106,8 +108,12 @@ def build_operator(
     budget: OperatorBudget,
     expansion: "Expansion",
     options: ModelOptions | None = None,
-) -> ExpandedOperator:
+    symmetries: Sequence["Symmetry"] = (),
+) -> nn.Module:
     """Build a neuraloperator model sized by ``budget``, wrapped with ``expansion``.
+
+    With ``options.equivariant`` the model is averaged over ``symmetries`` (the problem's,
+    :class:`~physym.models._equivariant.SymmetrisedOperator`).
 
     Parameters
     ----------
@@ -130,6 +136,11 @@ def build_operator(
         and the baseline (drawn on a forked stream) takes its parameters with the constant
         channels folded into the bias of :data:`FIRST_MAP`.
     """
+    if options is not None and options.equivariant:
+        plain = dataclasses.replace(options, equivariant=False)
+        return SymmetrisedOperator(build_operator(
+            name, in_channels=in_channels, out_channels=out_channels, n_dim=n_dim,
+            budget=budget, expansion=expansion, options=plain), symmetries)
     if name == "deeponet":  # DeepXDE's, on the grid's coordinates (physym.models.deeponet)
         return build_deeponet(in_channels=in_channels, out_channels=out_channels,
                               grid=(budget.resolution,) * n_dim, budget=budget,
@@ -281,6 +292,7 @@ def fit_operator(
     net = build_operator(
         model, in_channels=problem.in_channels, out_channels=problem.out_channels,
         n_dim=problem.n_dim, budget=budget, expansion=expansion, options=options,
+        symmetries=problem.symmetries(),
     ).to(device)
     n_params = count_parameters(net)
     initial_state = parameter_snapshot(net)

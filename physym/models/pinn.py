@@ -35,6 +35,7 @@ from physym.budgets import PINNBudget
 from physym.io import fingerprint_arrays
 from physym.metrics import max_abs_error, relative_l2_points
 from physym.models._bias import auxiliary_columns, fold_into
+from physym.models._equivariant import symmetrised_fnn
 from physym.models._params import count_parameters, parameter_snapshot
 from physym.options import ModelOptions, matched_extra_units
 from physym.models import Adapter
@@ -54,7 +55,8 @@ logger = logging.getLogger(__name__)
 _DDE: Any = None
 
 #: :class:`~physym.options.ModelOptions` fields the FNN supports.
-OPTIONS: tuple[str, ...] = ("match_params", "dropout", "batchnorm", "bias_init", "bias_lr")
+OPTIONS: tuple[str, ...] = ("match_params", "dropout", "batchnorm", "bias_init", "bias_lr",
+                            "equivariant")
 
 
 def load_deepxde() -> Any:
@@ -288,6 +290,8 @@ def fit_pinn(
         fingerprint = fingerprint_arrays(np.asarray(data.train_x_all), np.asarray(data.train_x))
         net = build_fnn(dde, d_in=d_in, d_out=d_out, budget=budget, expansion=expansion,
                         options=options, activation=meth.activation)
+        if options is not None and options.equivariant:
+            net = symmetrised_fnn(dde, net, problem.symmetries())
         meth.network(dde, net, problem)
         net.to(device)
         n_params = count_parameters(net)

@@ -93,6 +93,12 @@ class Problem(abc.ABC):
     accepts_data: ClassVar[str | None] = None
     requires_data: ClassVar[bool] = False
 
+    def symmetries(self) -> tuple[Any, ...]:
+        """The non-identity elements of the symmetry group of the solution, each a
+        :class:`physym.equivariance.Symmetry`, for the ``equivariant`` technique; none by
+        default."""
+        return ()
+
     @classmethod
     def layouts_for(cls, model: str | None = None) -> tuple[str, ...]:
         """The layouts ``model`` (the default model for ``None``) takes; the first is its

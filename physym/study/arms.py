@@ -21,7 +21,8 @@ class Arm:
     ``role`` is ``baseline`` (n = 0), ``expanded`` (n > 0, fill != 0), ``fill0`` (the
     control: n > 0 constants equal to zero), ``matched`` (the parameter-matched baseline) or
     one of the bias-equivalent baselines ``bias_init``, ``bias_lr``, ``equivalent`` (``bias``,
-    imitating ``bias_n`` constants ``bias_fill``).
+    imitating ``bias_n`` constants ``bias_fill``), or ``equivariant`` (the group-averaged
+    network).
     """
 
     n: int
@@ -31,11 +32,13 @@ class Arm:
     bias: str = ""
     bias_n: int = 0
     bias_fill: float = 0.0
+    equivariant: bool = False
 
     @classmethod
     def of(cls, spec: RunSpec) -> "Arm":
         e, o = spec.expansion, spec.options
-        bias = dict(bias=o.bias_control, bias_n=o.bias_n, bias_fill=o.bias_fill)
+        bias = dict(bias=o.bias_control, bias_n=o.bias_n, bias_fill=o.bias_fill,
+                    equivariant=o.equivariant)
         # every n = 0 arm is the same network whatever its fill and layout
         if e.n == 0:
             return cls(0, 0.0, "", o.match_params, **bias)
@@ -47,6 +50,8 @@ class Arm:
             return "matched"
         if self.bias:
             return self.bias
+        if self.equivariant:
+            return "equivariant"
         if self.n == 0:
             return "baseline"
         return "fill0" if self.fill == 0.0 else "expanded"
@@ -59,6 +64,9 @@ class Arm:
             return f"matched n={self.match_params}"
         if self.bias:
             return f"{self.bias} n={self.bias_n} fill={self.bias_fill:.4g}"
+        if self.equivariant:
+            return "equivariant" + (f" n={self.n} fill={self.fill:.4g} {self.layout}"
+                                    if self.n else "")
         if self.n == 0:
             return "baseline"
         return f"n={self.n} fill={self.fill:.4g} {self.layout}"

@@ -39,6 +39,8 @@ bias-equivalent controls are baselines that imitate the primary setting's first-
 ``bias_init`` starts from the expanded network's initial function (auxiliary columns folded
 into the bias), ``bias_lr`` trains the first-layer bias at ``1 + n|c|`` times the learning
 rate, ``equivalent`` does both (under Adam without weight decay, the expanded network itself).
+``equivariant`` is the baseline averaged over the problem's declared symmetry group (the
+technique the paper calls the most effective symmetry breaking; :mod:`physym.equivariance`).
 ``controls`` defaults to ``["fill0", "matched"]``.
 """
 
@@ -62,7 +64,7 @@ from physym.study.arms import Arm, arm_label, config_key, config_label
 __all__ = ["Preset", "ConfigEntry", "Arm", "load_preset", "find_preset", "available_presets",
            "arm_label", "config_key", "config_label", "PresetError"]
 
-CONTROLS = ("fill0", "matched", "bias_init", "bias_lr", "equivalent")
+CONTROLS = ("fill0", "matched", "bias_init", "bias_lr", "equivalent", "equivariant")
 #: The controls of a preset that names none (the bias-equivalent ones are asked for).
 DEFAULT_CONTROLS = ("fill0", "matched")
 #: The bias-equivalent controls and their (bias_init, bias_lr) switches.
@@ -163,6 +165,8 @@ class Preset:
                 arms.append((Expansion(0, layout=default_layout),
                              ModelOptions(bias_init=init, bias_lr=lr, bias_n=self.primary_n,
                                           bias_fill=self.primary_fill)))
+        if "equivariant" in controls:  # the symmetry built in, without expansion
+            arms.append((Expansion(0, layout=default_layout), ModelOptions(equivariant=True)))
         return arms
 
     def _entry_specs(self, entry: ConfigEntry) -> list[RunSpec]:
