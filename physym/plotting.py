@@ -56,6 +56,9 @@ def check_plottable(problem: "Problem") -> None:
 
 
 def _pinn_figure(problem: "Problem", comparison: "Comparison") -> "Figure":
+    """One row per output (at most 3): reference, both arms, their errors. A problem in two
+    space coordinates is drawn with its first input across and its second up (equal
+    aspect); an ``(x, t)`` problem with ``t`` across."""
     from matplotlib.figure import Figure  # noqa: PLC0415
 
     check_plottable(problem)
@@ -63,29 +66,41 @@ def _pinn_figure(problem: "Problem", comparison: "Comparison") -> "Figure":
     names = list(axes)
     a0, a1 = axes[names[0]], axes[names[1]]
     shape = (len(a0), len(a1))
-    exact = np.asarray(problem.exact(problem.evaluation_points()))[:, 0].reshape(shape)
+    spatial = names[1] != "t"
+    outputs = list(problem.output_names)[:3]
+    exact_all = np.asarray(problem.exact(problem.evaluation_points())).reshape(
+        len(a0) * len(a1), -1)
     base, exp = _first_ok(comparison.baseline), _first_ok(comparison.expanded)
     lb, le = _labels(comparison)
-    panels = [("exact", exact, "RdBu_r")]
-    for label, res in ((lb, base), (le, exp)):
-        if res is not None:
-            panels.append((label, res.prediction[:, 0].reshape(shape), "RdBu_r"))
-    for label, res in ((lb, base), (le, exp)):
-        if res is not None:
-            err = np.abs(res.prediction[:, 0].reshape(shape) - exact)
-            panels.append((f"|error| {label}\nrel. L2 = {res.error:.2e}", err, "magma"))
-    fig = Figure(figsize=(4.0 * len(panels), 3.4), layout="constrained")
-    vmax = float(np.max(np.abs(exact)))
-    emax = max((float(p[1].max()) for p in panels if p[2] == "magma"), default=1.0)
-    for i, (title, field, cmap) in enumerate(panels):
-        ax = fig.add_subplot(1, len(panels), i + 1)
-        lim = dict(vmin=-vmax, vmax=vmax) if cmap == "RdBu_r" else dict(vmin=0, vmax=emax)
-        im = ax.pcolormesh(a1, a0, field, cmap=cmap, shading="auto", **lim)
-        ax.set_xlabel(names[1])
-        ax.set_ylabel(names[0])
-        ax.set_title(title, fontsize=9)
-        fig.colorbar(im, ax=ax, shrink=0.85)
-    fig.suptitle(f"{type(problem).__name__}: {problem.output_names[0]}({', '.join(names)})")
+    arms = [(label, res) for label, res in ((lb, base), (le, exp)) if res is not None]
+    ncol = 1 + 2 * len(arms)
+    fig = Figure(figsize=(4.0 * ncol, 3.4 * len(outputs)), layout="constrained")
+    for row, name in enumerate(outputs):
+        exact = exact_all[:, row].reshape(shape)
+        panels = [(f"reference {name}", exact, "RdBu_r")]
+        panels += [(f"{label}", res.prediction[:, row].reshape(shape), "RdBu_r")
+                   for label, res in arms]
+        for label, res in arms:
+            err = res.metrics.get(f"error_{name}", res.error) if len(outputs) > 1 else res.error
+            panels.append((f"|error| {label}\nrel. L2 = {err:.2e}",
+                           np.abs(res.prediction[:, row].reshape(shape) - exact), "magma"))
+        vmax = float(np.max(np.abs(exact))) or 1.0
+        emax = max((float(p[1].max()) for p in panels if p[2] == "magma"), default=1.0)
+        for i, (title, field, cmap) in enumerate(panels):
+            ax = fig.add_subplot(len(outputs), ncol, row * ncol + i + 1)
+            lim = dict(vmin=-vmax, vmax=vmax) if cmap == "RdBu_r" else dict(vmin=0, vmax=emax)
+            if spatial:
+                im = ax.pcolormesh(a0, a1, field.T, cmap=cmap, shading="auto", **lim)
+                ax.set_xlabel(names[0])
+                ax.set_ylabel(names[1])
+                ax.set_aspect("equal")
+            else:
+                im = ax.pcolormesh(a1, a0, field, cmap=cmap, shading="auto", **lim)
+                ax.set_xlabel(names[1])
+                ax.set_ylabel(names[0])
+            ax.set_title(title, fontsize=9)
+            fig.colorbar(im, ax=ax, shrink=0.85)
+    fig.suptitle(f"{type(problem).__name__}: {', '.join(outputs)}({', '.join(names)})")
     return fig
 
 

@@ -63,6 +63,7 @@ BUILTINS: dict[str, str] = {
     "poisson_lshape": "physym.problems.poisson_lshape:PROBLEM",
     "burgers2d": "physym.problems.burgers2d:PROBLEM",
     "gray_scott": "physym.problems.gray_scott:PROBLEM",
+    "lid_driven_cavity": "physym.problems.lid_driven_cavity:PROBLEM",
     # image classification with interleaved expansion (the paper's image experiments)
     "digits": "physym.problems.digits:PROBLEM",
     "cifar10": "physym.problems.cifar10:PROBLEM",

@@ -102,7 +102,7 @@ def test_console_entry_point_and_module(tmp_path):
 SUITE = ["wave1d", "allen_cahn", "kdv", "kuramoto_sivashinsky", "schrodinger",
          "diffusion_reaction", "klein_gordon", "helmholtz2d", "heat2d_multiscale", "poisson_nd",
          "heat_nd", "taylor_green", "heat2d_varying_coef", "wave2d_heterogeneous",
-         "poisson_lshape", "burgers2d", "gray_scott"]
+         "poisson_lshape", "burgers2d", "gray_scott", "lid_driven_cavity"]
 #: Smaller references for the smoke solve where the default one takes long to generate
 #: (gray_scott: 256^2 ETDRK4, about 50 s and 53 MB; its own tests validate the default).
 SMOKE_PARAMS = {"gray_scott": ["--param", "grid=64", "--param", "n_snapshots=25"]}
