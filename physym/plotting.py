@@ -39,15 +39,17 @@ def _labels(comparison: "Comparison") -> tuple[str, str]:
 def check_plottable(problem: "Problem") -> None:
     """``ValueError`` before any training when :func:`plot_comparison` cannot draw ``problem``.
 
-    A PINN is drawn on the tensor grid of its two evaluation axes; a problem with more
-    inputs (scored on random points) has no such picture.
+    A PINN is drawn on the tensor grid of its two evaluation axes, or, with three inputs
+    ``(x, y, t)``, as snapshots at three times; a problem with more inputs (scored on
+    random points) has no such picture.
     """
     if problem.kind == "pinn":
         axes = problem.evaluation_axes()
         names = list(axes)
-        if len(names) != 2:
-            raise ValueError(f"--plot draws PINN problems with two inputs; "
-                             f"{type(problem).__name__} has {len(names)} ({', '.join(names)})")
+        if not (len(names) == 2 or (len(names) == 3 and names[2] == "t")):
+            raise ValueError(f"--plot draws PINN problems with two inputs, or three ending in "
+                             f"t; {type(problem).__name__} has {len(names)} "
+                             f"({', '.join(names)})")
         if len(problem.evaluation_points()) != np.prod([len(a) for a in axes.values()]):
             raise ValueError(f"--plot draws PINN problems scored on a full grid; "
                              f"{type(problem).__name__} is scored on other points")
@@ -64,6 +66,8 @@ def _pinn_figure(problem: "Problem", comparison: "Comparison") -> "Figure":
     check_plottable(problem)
     axes = problem.evaluation_axes()
     names = list(axes)
+    if len(names) == 3:
+        return _snapshot_figure(problem, comparison)
     a0, a1 = axes[names[0]], axes[names[1]]
     shape = (len(a0), len(a1))
     spatial = names[1] != "t"
@@ -101,6 +105,47 @@ def _pinn_figure(problem: "Problem", comparison: "Comparison") -> "Figure":
             ax.set_title(title, fontsize=9)
             fig.colorbar(im, ax=ax, shrink=0.85)
     fig.suptitle(f"{type(problem).__name__}: {', '.join(outputs)}({', '.join(names)})")
+    return fig
+
+
+def _snapshot_figure(problem: "Problem", comparison: "Comparison") -> "Figure":
+    """An ``(x, y, t)`` problem's first output at the first, middle and last evaluation time:
+    one row per time with reference, both arms and their errors (x across, y up)."""
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    axes = problem.evaluation_axes()
+    names = list(axes)
+    ax_x, ax_y, ax_t = (axes[n] for n in names)
+    shape = (len(ax_x), len(ax_y), len(ax_t))
+    exact = np.asarray(problem.exact(problem.evaluation_points()))[:, 0].reshape(shape)
+    base, exp = _first_ok(comparison.baseline), _first_ok(comparison.expanded)
+    lb, le = _labels(comparison)
+    arms = [(label, res.prediction[:, 0].reshape(shape)) for label, res in ((lb, base),
+                                                                             (le, exp))
+            if res is not None]
+    times = sorted({0, len(ax_t) // 2, len(ax_t) - 1})
+    ncol = 1 + 2 * len(arms)
+    fig = Figure(figsize=(3.6 * ncol, 3.2 * len(times)), layout="constrained")
+    vmax = float(np.max(np.abs(exact))) or 1.0
+    emax = max((float(np.abs(pred - exact).max()) for _, pred in arms), default=1.0)
+    name = problem.output_names[0]
+    for row, k in enumerate(times):
+        panels = [(f"reference, {names[2]} = {ax_t[k]:.3g}", exact[:, :, k], "RdBu_r")]
+        panels += [(label, pred[:, :, k], "RdBu_r") for label, pred in arms]
+        panels += [(f"|error| {label}", np.abs(pred[:, :, k] - exact[:, :, k]), "magma")
+                   for label, pred in arms]
+        for i, (title, field, cmap) in enumerate(panels):
+            ax = fig.add_subplot(len(times), ncol, row * ncol + i + 1)
+            lim = dict(vmin=-vmax, vmax=vmax) if cmap == "RdBu_r" else dict(vmin=0, vmax=emax)
+            im = ax.pcolormesh(ax_x, ax_y, field.T, cmap=cmap, shading="auto", **lim)
+            ax.set_xlabel(names[0])
+            ax.set_ylabel(names[1])
+            ax.set_aspect("equal")
+            ax.set_title(title, fontsize=9)
+            fig.colorbar(im, ax=ax, shrink=0.85)
+    errors = ", ".join(f"{label}: rel. L2 {res.error:.2e}" for label, res in ((lb, base), (le, exp))
+                       if res is not None)
+    fig.suptitle(f"{type(problem).__name__}: {name}({', '.join(names)}) at three times; {errors}")
     return fig
 
 
