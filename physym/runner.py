@@ -146,6 +146,8 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
                          f"{family.name}")
     if adapter.check_method is not None:
         adapter.check_method(problem, spec.method, spec.options)
+    if adapter.check_model is not None:
+        adapter.check_model(model)
     budget = problem.budget(spec.budget)
     if spec.budget_overrides:
         budget = replace_fields(budget, dict(spec.budget_overrides), what="budget field")

@@ -79,7 +79,7 @@ class CIFAR10(ClassificationProblem):
     """
 
     Params = CIFARParams
-    models = ("resnet18", "cnn")
+    models = ("resnet18", "cnn", "tv-resnet18")
     n_classes = 10
     channels = 3
     image_size = 32

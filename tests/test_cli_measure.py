@@ -72,3 +72,24 @@ def test_bad_arguments_exit_2_and_write_nothing(tmp_path, extra, message):
 def test_measure_is_listed_in_help():
     result = _run(["--help"])
     assert result.exit_code == 0 and "measure" in result.stdout
+
+
+def test_measure_an_image_classifier_and_an_equivariant_pinn(tmp_path):
+    """The classification kind and the equivariant technique plug into measure too."""
+    result = _run(["measure", "digits", "--expand", "1", "--replicas", "2", "--steps", "3",
+                   "--budget", "smoke", "--device", "cpu", "--threads", "1",
+                   "--out", str(tmp_path / "digits")])
+    assert result.exit_code == 0, result.output
+    (folder,) = (tmp_path / "digits").iterdir()
+    assert "-measure-digits-classification-none-n1-" in folder.name
+    summary = json.loads((folder / "symmetry.json").read_text())
+    assert summary["layers"] and all(row["layer"] for row in summary["layers"])
+    result = _run(["measure", "burgers", "--task", "pinn", "--technique", "equivariant",
+                   "--replicas", "2", "--steps", "3", "--budget", "smoke", "--device", "cpu",
+                   "--threads", "1", "--out", str(tmp_path / "eq")])
+    assert result.exit_code == 0, result.output
+    (folder,) = (tmp_path / "eq").iterdir()
+    assert json.loads((folder / "symmetry.json").read_text())["technique"] == "equivariant"
+    result = _run(["measure", "kdv", "--technique", "equivariant", "--replicas", "2",
+                   "--steps", "3", "--budget", "smoke", "--out", str(tmp_path / "no")])
+    assert result.exit_code == 2 and "declares the symmetries" in result.stderr

@@ -57,6 +57,9 @@ class Adapter:
     check_method : callable or None
         ``check_method(problem, method, options) -> None``: refuse (``ValueError``, one
         line) a method the problem or options cannot take, before training.
+    check_model : callable or None
+        ``check_model(model) -> None``: refuse a model this machine cannot build (an
+        optional dependency missing), before training.
     """
 
     kind: str
@@ -68,6 +71,7 @@ class Adapter:
     read_data: Callable[..., None] | None = None
     methods: tuple[str, ...] = ()
     check_method: Callable[..., None] | None = None
+    check_model: Callable[[str], None] | None = None
 
     def options_of(self, model: str) -> tuple[str, ...]:
         """The :class:`~physym.options.ModelOptions` fields ``model`` supports."""

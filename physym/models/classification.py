@@ -24,7 +24,7 @@ from physym.budgets import ClassificationBudget
 from physym.io import fingerprint_arrays
 from physym.models import Adapter
 from physym.models._params import count_parameters, parameter_snapshot
-from physym.models.image_nets import ResNet18, SmallCNN
+from physym.models.image_nets import ResNet18, SmallCNN, torchvision_resnet18
 from physym.models.regression import sample_subset
 from physym.options import ModelOptions
 from physym.problem import Fit, TrainingDiverged
@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ADAPTER", "ExpandedClassifier", "build_classifier", "fit_classifier",
            "augment", "measurement_budget"]
 
-NETWORKS = {"cnn": SmallCNN, "resnet18": ResNet18}
+NETWORKS = {"cnn": SmallCNN, "resnet18": ResNet18, "tv-resnet18": torchvision_resnet18}
 #: Largest translation of the augmentation, as a fraction of the image side (4 px at 32).
 SHIFT_FRACTION = 0.125
 
@@ -173,5 +173,13 @@ def read_data(problem: "ClassificationProblem", budget: ClassificationBudget, *,
 
 
 #: The classification kind's adapter (the runner's table maps ``"classification"`` to it).
+def check_model(model: str) -> None:
+    """Refuse ``tv-resnet18`` when torchvision does not import (before any training)."""
+    if model == "tv-resnet18":
+        with torch.random.fork_rng(devices=[]):  # building draws weights: keep the stream
+            torchvision_resnet18(3, 10)
+
+
 ADAPTER = Adapter(kind="classification", fit=fit_classifier, measurement=measurement_budget,
-                  options=(), memory=memory_estimate, read_data=read_data)
+                  options=(), memory=memory_estimate, read_data=read_data,
+                  check_model=check_model)

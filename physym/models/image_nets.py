@@ -6,8 +6,9 @@ larger grid). ``ResNet18`` follows the CIFAR variant of He et al. (2016), as com
 for CIFAR-10 (e.g. kuangliu/pytorch-cifar): a 3 x 3 stem without max pooling, four stages
 of two basic blocks with ``width, 2 width, 4 width, 8 width`` channels (``width = 64`` is the
 standard network, 11.2 M parameters for 10 classes) and strides 1, 2, 2, 2.
-torchvision's models are not used: its PyPI build does not import beside the pinned CPU
-torch here.
+torchvision's own ``resnet18`` (:func:`torchvision_resnet18`, with the same CIFAR stem) is
+used only when a user has torchvision and asks for it (``tv-resnet18``): its PyPI build
+does not import beside the pinned CPU torch here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["SmallCNN", "ResNet18", "BasicBlock"]
+__all__ = ["SmallCNN", "ResNet18", "BasicBlock", "torchvision_resnet18"]
 
 
 def _conv_bn(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
@@ -75,3 +76,26 @@ class ResNet18(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))
+
+
+def torchvision_resnet18(channels: int, n_classes: int, *, width: int = 64) -> nn.Module:
+    """torchvision's ``resnet18`` with the CIFAR stem (3 x 3 stride-1 first convolution, no
+    max pooling), for users who have torchvision and ask for it (``--model tv-resnet18``).
+
+    torchvision's network has fixed widths (64 ... 512), so ``width`` must be 64. Raises
+    ``ValueError`` (one line) when torchvision cannot be imported: PyPI's build does not
+    import beside the pinned CPU torch 2.13.0 on the project's machines.
+    """
+    try:
+        from torchvision.models import resnet18  # noqa: PLC0415  (optional dependency)
+    except Exception as exc:  # ImportError, or torchvision's own operator registration
+        raise ValueError(f"model tv-resnet18 needs torchvision, which does not import here "
+                         f"({type(exc).__name__}: {exc}); use --model resnet18, the same "
+                         f"architecture in plain torch") from None
+    if width != 64:
+        raise ValueError(f"model tv-resnet18 has torchvision's fixed widths; the budget's "
+                         f"width must be 64, got {width}")
+    net = resnet18(num_classes=n_classes)
+    net.conv1 = nn.Conv2d(channels, 64, kernel_size=3, stride=1, padding=1, bias=False)
+    net.maxpool = nn.Identity()
+    return net

@@ -6,6 +6,8 @@ import dataclasses
 
 import numpy as np
 import pytest
+
+from physym.expansion import Expansion
 import torch
 
 from physym import Expansion, RunSpec, compare
@@ -64,3 +66,45 @@ def test_a_quick_digits_baseline_learns_far_above_chance():
     result = run(spec, device="cpu")
     assert result.status == "ok" and result.error < 0.2  # chance is 0.9
     assert np.isfinite(result.metrics["final_loss"])
+
+
+def test_torchvision_resnet18_is_refused_in_one_line_when_torchvision_is_missing(monkeypatch):
+    import sys
+
+    from physym.models.image_nets import torchvision_resnet18
+    from physym.runner import RunSpec, prepare
+
+    monkeypatch.setitem(sys.modules, "torchvision", None)  # an import that fails
+    monkeypatch.setitem(sys.modules, "torchvision.models", None)
+    with pytest.raises(ValueError, match="model tv-resnet18 needs torchvision"):
+        torchvision_resnet18(3, 10)
+    with pytest.raises(ValueError, match="model tv-resnet18 needs torchvision"):
+        prepare(RunSpec("cifar10", model="tv-resnet18", budget="smoke", data=".",
+                        expansion=Expansion(0, 0.5, "interleave")))
+
+
+def test_torchvision_resnet18_gets_the_cifar_stem(monkeypatch):
+    """With a stand-in torchvision (the real one does not import beside torch 2.13.0 here)."""
+    import sys
+    import types
+
+    from torch import nn
+
+    from physym.models.image_nets import torchvision_resnet18
+
+    class FakeResNet(nn.Module):
+        def __init__(self, num_classes):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
+            self.maxpool = nn.MaxPool2d(3, 2, 1)
+            self.num_classes = num_classes
+
+    models = types.ModuleType("torchvision.models")
+    models.resnet18 = FakeResNet
+    monkeypatch.setitem(sys.modules, "torchvision", types.ModuleType("torchvision"))
+    monkeypatch.setitem(sys.modules, "torchvision.models", models)
+    net = torchvision_resnet18(1, 7)
+    assert net.num_classes == 7 and isinstance(net.maxpool, nn.Identity)
+    assert (net.conv1.in_channels, net.conv1.kernel_size, net.conv1.stride) == (1, (3, 3), (1, 1))
+    with pytest.raises(ValueError, match="width must be 64"):
+        torchvision_resnet18(3, 10, width=16)
