@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 import torch
 
@@ -58,7 +59,7 @@ def test_entry_point_quick_overhead_writes_json_and_markdown(tmp_path):
     assert env["device"] == "cpu" and env["torch_threads"] == 1
     assert env["versions"]["torch"] and env["versions"]["neuraloperator"]
     models = {row["model"].split(" ")[0] for row in record["rows"]}
-    assert models == {"FNN", "MLP", "FNO", "TFNO", "UNO"}
+    assert models == {"FNN", "MLP", "FNO", "TFNO", "UNO", "DeepONet"}
     layouts = {(row["model"], row["layout"]) for row in record["rows"]}
     assert ("FNO", "interleave") in layouts and ("FNO", "channels") in layouts
     for row in record["rows"]:
@@ -66,14 +67,14 @@ def test_entry_point_quick_overhead_writes_json_and_markdown(tmp_path):
         assert ratio["n"] == 1 and ratio["min"] <= ratio["median"] <= ratio["max"]
         assert row["params_expanded"] >= row["params_baseline"] > 0
         assert row["peak_bytes_baseline"] is None or row["peak_bytes_baseline"] > 0
-    assert len(record["table"]) == len(record["rows"]) + 1  # + the DeepONet row
+    assert len(record["table"]) == len(record["rows"])
     assert all(len(cells) == len(record["headers"]) for cells in record["table"])
 
     md = (tmp_path / "overhead.md").read_text()
     lines = [line for line in md.splitlines() if line.startswith("|")]
     assert len(lines) == 2 + len(record["table"])
     assert len({line.count("|") for line in lines}) == 1  # every row has every column
-    assert "not available in physym" in md and "Reproduce: `python benchmarks/run.py" in md
+    assert "Reproduce: `python benchmarks/run.py" in md
     assert md in (tmp_path / "README.md").read_text()
 
 
@@ -131,3 +132,43 @@ def test_images_benchmark_quick_writes_ratios(tmp_path):
     (row,) = record["rows"]
     assert row["K"] == 2 and row["image"] == "16x16" and row["pixel_ratio"] == 4
     assert row["time_ratio"]["median"] > 0 and row["ms_per_step"] > 0
+
+
+def test_pinn_benchmark_quick_compares_three_arms(tmp_path):
+    """benchmarks/bench_pinn.py (issue 17) at tiny sizes: every case, every arm, the ratios."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--only", "pinn", "--repeats", "1",
+         "--device", "cpu", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    record = _strict_json(tmp_path / "pinn.json")
+    cases = {(r["problem"], r["n"], r["phase"]) for r in record["rows"]}
+    assert cases == {(p, n, ph) for p in ("burgers", "helmholtz2d") for n in (0, 4)
+                     for ph in ("adam", "lbfgs")}
+    for row in record["rows"]:
+        assert set(row["step_s"]) == {"physym", "deepxde", "torch"}
+        assert all(t > 0 for t in row["step_s"].values())
+        assert row["physym_over_deepxde"]["n"] == 1
+    assert "physym / deepxde median" in (tmp_path / "pinn.md").read_text()
+
+
+@pytest.mark.parametrize("problem_name", ["burgers", "helmholtz2d"])
+def test_pinn_benchmark_torch_loss_is_deepxdes_loss(common, monkeypatch, problem_name):
+    """The hand-written loop optimises DeepXDE's objective: equal losses at equal weights."""
+    bench = _load("bench_pinn", monkeypatch)
+    from physym import Expansion, get_problem
+    from physym.models.pinn import build_fnn, load_deepxde
+
+    dde = load_deepxde()
+    problem = get_problem(problem_name).task("pinn")()
+    budget = problem.budget("smoke")
+    dde.config.set_random_seed(0)
+    data = problem.deepxde_data(dde, budget)
+    net = build_fnn(dde, d_in=2, d_out=1, budget=budget, expansion=Expansion(4))
+    model = dde.Model(data, net)
+    model.compile("adam", lr=1e-3, verbose=0)
+    model.train(iterations=0, verbose=0)
+    want = float(np.sum(model.train_state.loss_train))
+    got = float(bench._losses_fn(problem_name, problem, data)(net))
+    assert got == pytest.approx(want, rel=1e-5)

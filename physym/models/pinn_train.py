@@ -70,8 +70,10 @@ def _adam(net: Any, lr: float, options: ModelOptions | None, eps: float | None) 
     return torch.optim.Adam(groups, lr=lr, **({} if eps is None else {"eps": eps}))
 
 
-def _callback(dde: Any, progress: Callable[[int], None] | None) -> Any:
-    """A DeepXDE callback that forwards iteration counts and stops on a non-finite loss."""
+def _callback(dde: Any, progress: Callable[[int], None] | None, every: int = 1) -> Any:
+    """A DeepXDE callback that forwards iteration counts (every ``every`` iterations and at
+    the end of each ``train`` call: a progress bar need not redraw every step) and stops on
+    a non-finite loss."""
 
     class Callback(dde.callbacks.Callback):
         def __init__(self) -> None:
@@ -79,15 +81,23 @@ def _callback(dde: Any, progress: Callable[[int], None] | None) -> Any:
             self.reported = 0
             self.diverged: str | None = None
 
+        def _report(self, force: bool) -> None:
+            done = self.model.train_state.iteration
+            if progress is not None and done > self.reported and (
+                    force or done - self.reported >= every):
+                progress(done - self.reported)
+                self.reported = done
+
         def on_epoch_end(self) -> None:
             state = self.model.train_state
             loss = state.loss_train
             if loss is not None and not np.all(np.isfinite(np.asarray(loss, dtype=float))):
                 self.diverged = f"non-finite training loss at iteration {state.iteration}"
                 self.model.stop_training = True
-            if progress is not None and state.iteration > self.reported:
-                progress(state.iteration - self.reported)
-                self.reported = state.iteration
+            self._report(False)
+
+        def on_train_end(self) -> None:
+            self._report(True)
 
     return Callback()
 
@@ -144,8 +154,8 @@ def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudg
         When a recorded or final loss is NaN or infinite; Adam stops at the first recorded
         one (every ``adam_iterations / 100`` steps).
     """
-    callback = _callback(dde, progress)
     every = max(1, budget.adam_iterations // HISTORY_POINTS)
+    callback = _callback(dde, progress, every)
     model.compile(_adam(net, budget.lr, options, adam_eps), lr=budget.lr,
                   loss_weights=loss_weights, verbose=0)
     adam = _StepRecorder(model, 0, every)
