@@ -121,14 +121,19 @@ def test_scaling_skips_cleanly_without_the_study_command(common, tmp_path, monke
     assert "skipped: physym study not available" in md_path.read_text()
 
 
-def test_images_benchmark_quick_writes_ratios(tmp_path):
+def _quick(name: str, out: Path) -> dict:
+    """``run.py --quick --only NAME --repeats 1`` on the CPU; the strict-JSON record."""
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--quick", "--only", "images", "--repeats", "1",
-         "--device", "cpu", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--only", name, "--repeats", "1",
+         "--device", "cpu", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    record = _strict_json(tmp_path / "images.json")
+    return _strict_json(out / f"{name}.json")
+
+
+def test_images_benchmark_quick_writes_ratios(tmp_path):
+    record = _quick("images", tmp_path)
     (row,) = record["rows"]
     assert row["K"] == 2 and row["image"] == "16x16" and row["pixel_ratio"] == 4
     assert row["time_ratio"]["median"] > 0 and row["ms_per_step"] > 0
@@ -136,13 +141,7 @@ def test_images_benchmark_quick_writes_ratios(tmp_path):
 
 def test_pinn_benchmark_quick_compares_three_arms(tmp_path):
     """benchmarks/bench_pinn.py (issue 17) at tiny sizes: every case, every arm, the ratios."""
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--quick", "--only", "pinn", "--repeats", "1",
-         "--device", "cpu", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    record = _strict_json(tmp_path / "pinn.json")
+    record = _quick("pinn", tmp_path)
     cases = {(r["problem"], r["n"], r["phase"]) for r in record["rows"]}
     assert cases == {(p, n, ph) for p in ("burgers", "helmholtz2d") for n in (0, 4)
                      for ph in ("adam", "lbfgs")}
