@@ -143,3 +143,20 @@ def test_the_documented_example_method_trains(monkeypatch):
     assert np.isfinite(fit.error) and fit.training["phases"][0]["iterations"] == 40
     plain = _fit(BurgersPINN(), None, 2)  # the schedule changed the training
     assert fit.error != plain.error
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_controls_work_under_every_method(method):
+    """The fill-0 and parameter-matched controls train under each method, on the same points."""
+    from physym.options import ModelOptions
+
+    torch.set_num_threads(1)
+    kw = dict(model="fnn", budget=TINY, seed=0, device=CPU, method=method)
+    fill0 = fit_pinn(BurgersPINN(), expansion=Expansion(4, 0.0), **kw)
+    matched = fit_pinn(BurgersPINN(), expansion=Expansion(0), options=ModelOptions(match_params=4),
+                       **kw)
+    expanded = fit_pinn(BurgersPINN(), expansion=Expansion(4), **kw)
+    assert fill0.data_fingerprint == matched.data_fingerprint == expanded.data_fingerprint
+    assert np.isfinite(fill0.error) and np.isfinite(matched.error)
+    assert abs(matched.n_params - expanded.n_params) < abs(
+        _fit(BurgersPINN(), method, 0).n_params - expanded.n_params)
