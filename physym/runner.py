@@ -29,6 +29,7 @@ from physym.models import classification as _classification
 from physym.models import operator as _operator
 from physym.models import pinn as _pinn
 from physym.models import regression as _regression
+from physym.options import ModelOptions
 from physym.problem import Problem, ProblemFamily, TrainingDiverged
 from physym.registry import get_problem, reference
 from physym.resources import check_memory
@@ -220,28 +221,33 @@ def run(
 
 @dataclass
 class Comparison:
-    """Baseline and expanded runs over the same seeds.
+    """Baseline and expanded runs over the same seeds, and optional further arms.
 
     Attributes
     ----------
     baseline, expanded : list of RunResult
         One per seed, in seed order.
+    extra : dict of str to list of RunResult
+        Further arms by name (``"equivariant"``: the baseline with a technique), one run
+        per seed; every arm of a seed must have seen the baseline's data.
     """
 
     baseline: list[RunResult]
     expanded: list[RunResult]
+    extra: dict[str, list[RunResult]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for b, e in zip(self.baseline, self.expanded):
-            if b.status == e.status == "ok" and b.data_fingerprint != e.data_fingerprint:
-                raise AssertionError(
-                    f"arms saw different training data for seed {b.spec.seed}: "
-                    f"{b.data_fingerprint} != {e.data_fingerprint}"
-                )
+        for other in (self.expanded, *self.extra.values()):
+            for b, e in zip(self.baseline, other):
+                if b.status == e.status == "ok" and b.data_fingerprint != e.data_fingerprint:
+                    raise AssertionError(
+                        f"arms saw different training data for seed {b.spec.seed}: "
+                        f"{b.data_fingerprint} != {e.data_fingerprint}"
+                    )
 
     @property
     def arms(self) -> dict[str, list[RunResult]]:
-        return {"baseline": self.baseline, "expanded": self.expanded}
+        return {"baseline": self.baseline, "expanded": self.expanded, **self.extra}
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Per arm: mean/std of the error over successful seeds, mean time, parameters."""
@@ -257,8 +263,10 @@ class Comparison:
                 "n_ok": float(len(ok)),
                 "n_failed": float(len(results) - len(ok)),
             }
-        base, exp = out["baseline"]["error_mean"], out["expanded"]["error_mean"]
-        out["change"] = {"relative_error_change": (exp - base) / base if base else math.nan}
+        base = out["baseline"]["error_mean"]
+        change = lambda arm: (out[arm]["error_mean"] - base) / base if base else math.nan  # noqa: E731
+        out["change"] = {"relative_error_change": change("expanded"),
+                         **{f"{name}_relative_error_change": change(name) for name in self.extra}}
         return out
 
 
@@ -274,6 +282,7 @@ def compare(
     data_seed: int = 0,
     data: str | None = None,
     method: str | None = None,
+    extra_arms: Mapping[str, ModelOptions] | None = None,
     device: str | torch.device = "auto",
     progress: Callable[[int], None] | None = None,
     on_run: Callable[[RunSpec], None] | None = None,
@@ -283,8 +292,10 @@ def compare(
     Both arms use the same problem, data, budget, optimiser schedule and seeds; only the
     input width differs. ``problem`` is a name (as in :class:`RunSpec`), a problem class or
     a :class:`~physym.problem.ProblemFamily`. ``method`` is the PINN training method (both
-    arms). ``seeds`` defaults to the budget's own number. ``progress`` receives
-    step counts; ``on_run`` is called with each spec before it runs.
+    arms). ``extra_arms`` adds, per seed, baselines trained with the given options (e.g.
+    ``{"equivariant": ModelOptions(equivariant=True)}``); all are validated before any run.
+    ``seeds`` defaults to the budget's own number. ``progress`` receives step counts;
+    ``on_run`` is called with each spec before it runs.
     """
     if not isinstance(problem, str):
         problem = reference(problem)
@@ -293,15 +304,23 @@ def compare(
                         tuple(sorted((params or {}).items())), data_seed, data, method=method)
     _, model, budget_obj = prepare(dataclasses.replace(base_spec, expansion=expansion))
     base_spec = dataclasses.replace(base_spec, model=model)
+    extra_arms = dict(extra_arms or {})
+    for options in extra_arms.values():
+        prepare(dataclasses.replace(base_spec, options=options))
     n_seeds = budget_obj.seeds if seeds is None else seeds
     if n_seeds < 1:
         raise ValueError(f"seeds must be a positive integer, got {n_seeds}")
-    baseline, expanded = [], []
+    baseline: list[RunResult] = []
+    expanded: list[RunResult] = []
+    extra: dict[str, list[RunResult]] = {name: [] for name in extra_arms}
+    plan = [(baseline, expansion.baseline(), base_spec.options), (expanded, expansion,
+                                                                  base_spec.options)]
+    plan += [(extra[name], expansion.baseline(), options) for name, options in extra_arms.items()]
     for seed in range(n_seeds):
-        for arm_list, exp in ((baseline, expansion.baseline()), (expanded, expansion)):
-            spec = dataclasses.replace(base_spec, expansion=exp, seed=seed)
+        for arm_list, exp, options in plan:
+            spec = dataclasses.replace(base_spec, expansion=exp, options=options, seed=seed)
             if on_run is not None:
                 on_run(spec)
             arm_list.append(run(spec, device=device, progress=progress))
-    return Comparison(baseline, expanded)
+    return Comparison(baseline, expanded, extra)
 

@@ -61,7 +61,22 @@ BAD = [
     (["solve", "burgers", "--method", "sgd"], "method must be one of adam-lbfgs, adam, laaf"),
     (["solve", "kdv", "--method", "hard-bc"], "hard-bc needs a problem that declares"),
     (["solve", "burgers", "--task", "operator", "--method", "laaf"], "--method applies to PINN tasks"),
+    (["solve", "burgers", "--technique", "dropout"], "--technique must be none or equivariant"),
+    (["solve", "kdv", "--technique", "equivariant"], "declares the symmetries of its solution"),
 ]
+
+
+def test_solve_with_the_equivariant_arm(tmp_path):
+    result = _run(["solve", "burgers", "--technique", "equivariant", "--budget", "smoke",
+                   "--device", "cpu", "--threads", "1", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "equivariant" in result.stdout
+    (run_dir,) = tmp_path.iterdir()
+    data = json.loads((run_dir / "results.json").read_text())
+    arms = [(r["spec"]["expansion"]["n"], r["spec"].get("options", {})) for r in data["runs"]]
+    assert arms == [(0, {}), (4, {}), (0, {"equivariant": True})]  # baseline, expanded, extra
+    assert "equivariant_relative_error_change" in data["summary"]["change"]
+    assert len({r["data_fingerprint"] for r in data["runs"]}) == 1
 
 
 def test_solve_with_a_method(tmp_path):

@@ -33,9 +33,10 @@ def _results_table(comparison: Any, title: str, error_label: str = "rel. L2 erro
     table = Table(title=title, caption=_paired_caption(comparison))
     for col in ("arm", "n", error_label, "± std", "change", "s / run", "params"):
         table.add_column(col, justify="left" if col == "arm" else "right", no_wrap=True)
-    change = summary["change"]["relative_error_change"]
     for arm, results in comparison.arms.items():
         s = summary[arm]
+        change = summary["change"]["relative_error_change" if arm == "expanded"
+                                   else f"{arm}_relative_error_change"] if arm != "baseline" else 0
         table.add_row(
             arm, str(results[0].spec.expansion.n), fmt(s["error_mean"], ".2e"),
             fmt(s["error_std"], ".1e") if s["n_ok"] > 1 else "—",
@@ -77,6 +78,7 @@ def solve_command(
     expand: int = typer.Option(4, "--expand", help="Number n >= 0 of constant inputs added to the expanded arm (in total, not per input)."),
     fill: Optional[str] = fill_option(),
     layout: Optional[str] = layout_option(),
+    technique: str = typer.Option("none", "--technique", help="none | equivariant: also train the baseline averaged over the problem's declared symmetry group, as a third arm."),
     method: Optional[str] = typer.Option(None, "--method", help="PINN training method: adam-lbfgs (default) | adam | laaf | gpinn | lra | rar | hard-bc (docs/methods.md)."),
     seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per arm (default: the budget's)."),
     budget: str = typer.Option("quick", "--budget", help="smoke | quick | standard | paper."),
@@ -92,6 +94,7 @@ def solve_command(
     """Train the baseline (n=0) and the expanded model on PROBLEM and compare them."""
     setup_logging(verbose)
     from physym.expansion import Expansion  # noqa: PLC0415
+    from physym.options import ModelOptions  # noqa: PLC0415
     from physym.registry import get_problem  # noqa: PLC0415
     from physym.runner import RunSpec, adapter_for, compare, prepare, resolve_device  # noqa: PLC0415
     from physym.models.operator import operator_dataset  # noqa: PLC0415
@@ -108,6 +111,12 @@ def solve_command(
         spec = RunSpec(problem, task, model, expansion, 0, budget,
                        tuple(sorted(params.items())), data_seed, data_file, method=method)
         prob, model_name, budget_obj = prepare(spec)
+        if technique not in ("none", "equivariant"):
+            raise UsageError(f"--technique must be none or equivariant, got {technique!r}")
+        extra_arms = ({"equivariant": ModelOptions(equivariant=True)}
+                      if technique == "equivariant" else {})
+        for options in extra_arms.values():  # refused here, before anything trains
+            prepare(dataclasses.replace(spec, expansion=expansion.baseline(), options=options))
         dev = resolve_device(device)
         n_seeds = budget_obj.seeds if seeds is None else seeds
         if n_seeds < 1:
@@ -123,7 +132,7 @@ def solve_command(
         fail(str(exc), exc)
 
     task_name = task or family.default_task
-    steps = 2 * n_seeds * budget_obj.total_steps
+    steps = (2 + len(extra_arms)) * n_seeds * budget_obj.total_steps
     how = f", method {method}" if method else ""
     err.print(f"[bold]{family.name}[/] task [bold]{task_name}[/], model {model_name}{how}, "
               f"{expansion.describe()}, budget {budget}, {n_seeds} seed(s), device {dev}")
@@ -138,13 +147,14 @@ def solve_command(
         bar_task = bar.add_task("training", total=steps)
 
         def on_run(s: Any) -> None:
-            arm = "baseline" if s.expansion.is_identity else "expanded"
+            arm = ("equivariant" if s.options.equivariant else
+                   "baseline" if s.expansion.is_identity else "expanded")
             bar.update(bar_task, description=f"seed {s.seed} · {arm}")
 
         comparison = compare(
             problem, expansion=expansion, task=task, model=model_name, seeds=n_seeds,
             budget=budget, params=params, data_seed=data_seed, data=data_file, method=method,
-            device=dev, progress=lambda k: bar.advance(bar_task, k), on_run=on_run,
+            extra_arms=extra_arms, device=dev, progress=lambda k: bar.advance(bar_task, k), on_run=on_run,
         )
     wall = time.perf_counter() - started
     title = (f"{family.name} / {task_name} / {model_name}{'+' + method if method else ''} — "
