@@ -13,9 +13,10 @@ which has the symmetry exactly when the elements (with the identity) form a grou
 ``equivariant`` technique (:class:`~physym.options.ModelOptions`) trains ``f_G``; the
 expansion constants stay inside ``f`` (they are not moved by ``g``).
 
-Examples: the Burgers PINN ``u(-x, t) = -u(x, t)``; Allen-Cahn even in ``x``; the Darcy
-operator with the eight rotations and reflections of the square (D4), the coefficient
-field transformed with the solution.
+Examples: the Burgers PINN ``u(-x, t) = -u(x, t)``; Allen-Cahn even in ``x``; the periodic
+Burgers operator, which commutes with ``f(x) -> -f(-x)``; the Darcy operator with the eight
+rotations and reflections of the square (D4), the coefficient field transformed with the
+solution.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from typing import Callable, Sequence
 
 import torch
 
-__all__ = ["Symmetry", "group_average", "reflect_first_input", "square_symmetries"]
+__all__ = ["Symmetry", "group_average", "periodic_odd_reflection", "reflect_first_input",
+           "square_symmetries"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,17 @@ def group_average(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
 def reflect_first_input(x: torch.Tensor) -> torch.Tensor:
     """``(x_0, x_1, ...) -> (-x_0, x_1, ...)`` on points ``(N, d)``: the mirror ``x -> -x``."""
     return torch.cat([-x[:, :1], x[:, 1:]], dim=1)
+
+
+def _odd_reflect(a: torch.Tensor) -> torch.Tensor:
+    """``f(x_j) -> -f(-x_j)`` on a periodic grid ``x_j = j / N`` (last axis): ``j -> -j mod N``."""
+    return -torch.roll(torch.flip(a, dims=(-1,)), 1, dims=-1)
+
+
+def periodic_odd_reflection() -> tuple[Symmetry, ...]:
+    """The reflection ``f(x) -> -f(-x)`` of fields on a periodic 1-D grid, for inputs and
+    outputs alike (an involution: its own inverse)."""
+    return (Symmetry("f(x) -> -f(-x)", _odd_reflect, _odd_reflect),)
 
 
 def _rot(k: int, flip: bool) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -92,3 +92,33 @@ def test_measure_technique_and_study_control():
                           name="e")
     roles = sorted(Arm.of(s).role for s in preset.specs())
     assert roles == ["baseline", "equivariant", "expanded"]
+
+
+def test_periodic_burgers_data_and_equivariant_fno_have_the_odd_reflection():
+    from physym.equivariance import periodic_odd_reflection
+    from physym.problems.burgers import BurgersOperator
+
+    (g,) = periodic_odd_reflection()
+    a = torch.arange(8.0).reshape(1, 1, 8)
+    assert g.inputs(a).flatten().tolist() == [-0.0, -7, -6, -5, -4, -3, -2, -1]
+    assert torch.equal(g.inputs(g.inputs(a)), a)
+    # the solver's data have the symmetry: G(R u0) = R G(u0), to rounding
+    from physym.problems._grf import sample_periodic_grf_1d
+    from physym.problems.burgers import solve_burgers_periodic
+
+    problem = BurgersOperator()
+    p = problem.params
+    u0 = sample_periodic_grf_1d(2, 128, alpha=p.alpha, tau=p.tau, sigma=p.sigma,
+                                generator=torch.Generator().manual_seed(3),
+                                dtype=torch.float64)
+    solve = lambda u: solve_burgers_periodic(u, nu=p.nu, t_final=p.t_final)[:, -1]  # noqa: E731
+    torch.testing.assert_close(solve(g.inputs(u0).contiguous()), g.inputs(solve(u0)),
+                               rtol=0, atol=1e-12)
+    torch.manual_seed(0)
+    budget = problem.budget("smoke")
+    net = build_operator("fno", in_channels=1, out_channels=1, n_dim=1, budget=budget,
+                         expansion=Expansion(2, layout="channels"), options=EQ,
+                         symmetries=problem.symmetries())
+    x = torch.randn(3, 1, budget.resolution)
+    with torch.no_grad():
+        torch.testing.assert_close(net(g.inputs(x)), g.inputs(net(x)), rtol=0, atol=1e-5)
