@@ -52,6 +52,7 @@ from scipy.sparse.linalg import spsolve
 
 from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
+from physym.problems._flow import steady_navier_stokes_residual
 from physym.problems._grid_reference import GridSolution
 from physym.problems._reference_cache import LazyReference, cached_arrays
 from physym.problems._suite import suite_budgets
@@ -293,18 +294,9 @@ class LidDrivenCavityPINN(LazyReference, PINNProblem):
         return cavity_reference(self.params)
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
-        inv_re = 1.0 / self.params.re
         geom = dde.geometry.Rectangle([0.0, 0.0], [1.0, 1.0])
 
-        def residual(x: Any, y: Any) -> list[Any]:
-            (u_x, u_y), (v_x, v_y), (p_x, p_y) = (
-                (dde.grad.jacobian(y, x, i=c, j=0), dde.grad.jacobian(y, x, i=c, j=1))
-                for c in range(3))
-            lap_u, lap_v = (dde.grad.hessian(y, x, component=c, i=0, j=0)
-                            + dde.grad.hessian(y, x, component=c, i=1, j=1) for c in range(2))
-            u, v = y[:, 0:1], y[:, 1:2]
-            return [u * u_x + v * u_y + p_x - inv_re * lap_u,
-                    u * v_x + v * v_y + p_y - inv_re * lap_v, u_x + v_y]
+        residual = steady_navier_stokes_residual(dde, re=self.params.re)
 
         real = dde.config.real(np)
         boundary = lambda _, on_boundary: on_boundary  # noqa: E731

@@ -22,6 +22,7 @@ import torch
 
 from physym.budgets import OperatorBudget, PINNBudget
 from physym.problem import OperatorProblem, PINNProblem, ProblemFamily
+from physym.problems._flow import steady_navier_stokes_residual
 
 from ._grf import sample_periodic_grf_2d
 from ._spectral import dealias_mask, wavenumbers
@@ -402,18 +403,9 @@ class KovasznayPINN(PINNProblem):
     }
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
-        inv_re = 1.0 / self.params.re
         geom = dde.geometry.Rectangle(list(self.lower), list(self.upper))
 
-        def residual(x: Any, y: Any) -> list[Any]:
-            (u_x, u_y), (v_x, v_y), (p_x, p_y) = (
-                (dde.grad.jacobian(y, x, i=c, j=0), dde.grad.jacobian(y, x, i=c, j=1))
-                for c in range(3))
-            lap_u, lap_v = (dde.grad.hessian(y, x, component=c, i=0, j=0)
-                            + dde.grad.hessian(y, x, component=c, i=1, j=1) for c in range(2))
-            u, v = y[:, 0:1], y[:, 1:2]
-            return [u * u_x + v * u_y + p_x - inv_re * lap_u,
-                    u * v_x + v * v_y + p_y - inv_re * lap_v, u_x + v_y]
+        residual = steady_navier_stokes_residual(dde, re=self.params.re)
 
         def bc(component: int, where: Any) -> Any:
             values = lambda x: self.exact(x)[:, component : component + 1]  # noqa: E731

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, Callable
 
+import numpy as np
+import torch
+
 from physym.budgets import PINNBudget
 from physym.models.pinn_train import train_phases
 from physym.options import ModelOptions
@@ -12,7 +15,7 @@ from physym.options import ModelOptions
 if TYPE_CHECKING:
     from physym.problem import PINNProblem
 
-__all__ = ["PINNMethod", "TrainContext"]
+__all__ = ["PINNMethod", "TrainContext", "residual_count"]
 
 
 @dataclasses.dataclass
@@ -48,6 +51,15 @@ class TrainContext:
     adam_eps: float | None = None
     progress: Callable[[int], None] | None = None
     metrics: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+def residual_count(dde: Any, data: Any, pde: Any, net: Any) -> int:
+    """How many residual terms ``pde`` returns (evaluated on two training points)."""
+    x = torch.as_tensor(np.asarray(data.train_x[:2]), dtype=dde.config.real(torch))
+    x = x.to(next(net.parameters()).device).requires_grad_(True)
+    terms = pde(x, net(x))
+    dde.grad.clear()
+    return len(terms) if isinstance(terms, (list, tuple)) else 1
 
 
 class PINNMethod:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import torch
-
 from physym.budgets import PINNBudget
-from physym.models.pinn_methods.base import PINNMethod, TrainContext
+from physym.models.pinn_methods.base import PINNMethod, TrainContext, residual_count
 from physym.models.pinn_train import train_phases
 
 if TYPE_CHECKING:
@@ -19,15 +16,6 @@ __all__ = ["GPINN", "GRADIENT_WEIGHT"]
 #: Weight of each gradient term against the residual's (Yu et al. 2022 use 0.01 and 1;
 #: 0.01 is their choice for the diffusion-reaction and Burgers examples).
 GRADIENT_WEIGHT = 0.01
-
-
-def _residual_count(dde: Any, data: Any, pde: Any, net: Any) -> int:
-    """How many residual terms ``pde`` returns (evaluated on two training points)."""
-    x = torch.as_tensor(np.asarray(data.train_x[:2]), dtype=dde.config.real(torch))
-    x = x.to(next(net.parameters()).device).requires_grad_(True)
-    terms = pde(x, net(x))
-    dde.grad.clear()
-    return len(terms) if isinstance(terms, (list, tuple)) else 1
 
 
 class GradientEnhanced(PINNMethod):
@@ -56,7 +44,7 @@ class GradientEnhanced(PINNMethod):
         return data
 
     def train(self, model: Any, ctx: TrainContext) -> dict[str, Any]:
-        n_res = _residual_count(ctx.dde, ctx.data, ctx.data.physym_residual, ctx.net)
+        n_res = residual_count(ctx.dde, ctx.data, ctx.data.physym_residual, ctx.net)
         d = len(ctx.problem.input_names)
         weights = [1.0] * n_res + [GRADIENT_WEIGHT] * (n_res * d) + [1.0] * len(ctx.data.bcs)
         return train_phases(ctx.dde, model, ctx.net, budget=ctx.budget, options=ctx.options,

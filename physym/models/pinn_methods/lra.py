@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from physym.models.pinn_methods.base import PINNMethod, TrainContext
-from physym.models.pinn_methods.gpinn import _residual_count
+from physym.models.pinn_methods.base import PINNMethod, TrainContext, residual_count
 from physym.models.pinn_train import train_phases
 
 __all__ = ["LRA", "LRA_ALPHA", "LRA_EVERY"]
@@ -74,7 +73,7 @@ class LearningRateAnnealing(PINNMethod):
 
     def train(self, model: Any, ctx: TrainContext) -> dict[str, Any]:
         every = max(1, min(LRA_EVERY, ctx.budget.adam_iterations // 10))
-        callback = lra_callback(ctx.dde, _residual_count(ctx.dde, ctx.data, ctx.data.pde, ctx.net),
+        callback = lra_callback(ctx.dde, residual_count(ctx.dde, ctx.data, ctx.data.pde, ctx.net),
                                 every)
         record = train_phases(ctx.dde, model, ctx.net, budget=ctx.budget, options=ctx.options,
                               adam_eps=ctx.adam_eps, progress=ctx.progress,
