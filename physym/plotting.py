@@ -57,6 +57,25 @@ def check_plottable(problem: "Problem") -> None:
         raise ValueError(f"--plot has no figure for {problem.kind} problems")
 
 
+def _draw_row(fig: "Figure", panels: list, *, row: int, nrows: int, axes: tuple,
+              names: list, vmax: float, emax: float, spatial: bool) -> None:
+    """One figure row of ``(title, field (n0, n1), cmap)`` panels: fields on a diverging
+    scale of ``+-vmax``, errors (``magma``) on ``[0, emax]``. ``spatial``: the first axis
+    across and the second up, equal aspect; otherwise the second axis (time) across."""
+    for i, (title, field, cmap) in enumerate(panels):
+        ax = fig.add_subplot(nrows, len(panels), row * len(panels) + i + 1)
+        lim = dict(vmin=-vmax, vmax=vmax) if cmap == "RdBu_r" else dict(vmin=0, vmax=emax)
+        if spatial:
+            im = ax.pcolormesh(axes[0], axes[1], field.T, cmap=cmap, shading="auto", **lim)
+            ax.set_aspect("equal")
+        else:
+            im = ax.pcolormesh(axes[1], axes[0], field, cmap=cmap, shading="auto", **lim)
+        ax.set_xlabel(names[0] if spatial else names[1])
+        ax.set_ylabel(names[1] if spatial else names[0])
+        ax.set_title(title, fontsize=9)
+        fig.colorbar(im, ax=ax, shrink=0.85)
+
+
 def _pinn_figure(problem: "Problem", comparison: "Comparison") -> "Figure":
     """One row per output (at most 3): reference, both arms, their errors. A problem in two
     space coordinates is drawn with its first input across and its second up (equal
@@ -90,20 +109,8 @@ def _pinn_figure(problem: "Problem", comparison: "Comparison") -> "Figure":
                            np.abs(res.prediction[:, row].reshape(shape) - exact), "magma"))
         vmax = float(np.max(np.abs(exact))) or 1.0
         emax = max((float(p[1].max()) for p in panels if p[2] == "magma"), default=1.0)
-        for i, (title, field, cmap) in enumerate(panels):
-            ax = fig.add_subplot(len(outputs), ncol, row * ncol + i + 1)
-            lim = dict(vmin=-vmax, vmax=vmax) if cmap == "RdBu_r" else dict(vmin=0, vmax=emax)
-            if spatial:
-                im = ax.pcolormesh(a0, a1, field.T, cmap=cmap, shading="auto", **lim)
-                ax.set_xlabel(names[0])
-                ax.set_ylabel(names[1])
-                ax.set_aspect("equal")
-            else:
-                im = ax.pcolormesh(a1, a0, field, cmap=cmap, shading="auto", **lim)
-                ax.set_xlabel(names[1])
-                ax.set_ylabel(names[0])
-            ax.set_title(title, fontsize=9)
-            fig.colorbar(im, ax=ax, shrink=0.85)
+        _draw_row(fig, panels, row=row, nrows=len(outputs), axes=(a0, a1), names=names[:2],
+                  vmax=vmax, emax=emax, spatial=spatial)
     fig.suptitle(f"{type(problem).__name__}: {', '.join(outputs)}({', '.join(names)})")
     return fig
 
@@ -134,15 +141,8 @@ def _snapshot_figure(problem: "Problem", comparison: "Comparison") -> "Figure":
         panels += [(label, pred[:, :, k], "RdBu_r") for label, pred in arms]
         panels += [(f"|error| {label}", np.abs(pred[:, :, k] - exact[:, :, k]), "magma")
                    for label, pred in arms]
-        for i, (title, field, cmap) in enumerate(panels):
-            ax = fig.add_subplot(len(times), ncol, row * ncol + i + 1)
-            lim = dict(vmin=-vmax, vmax=vmax) if cmap == "RdBu_r" else dict(vmin=0, vmax=emax)
-            im = ax.pcolormesh(ax_x, ax_y, field.T, cmap=cmap, shading="auto", **lim)
-            ax.set_xlabel(names[0])
-            ax.set_ylabel(names[1])
-            ax.set_aspect("equal")
-            ax.set_title(title, fontsize=9)
-            fig.colorbar(im, ax=ax, shrink=0.85)
+        _draw_row(fig, panels, row=row, nrows=len(times), axes=(ax_x, ax_y), names=names[:2],
+                  vmax=vmax, emax=emax, spatial=True)
     errors = ", ".join(f"{label}: rel. L2 {res.error:.2e}" for label, res in ((lb, base), (le, exp))
                        if res is not None)
     fig.suptitle(f"{type(problem).__name__}: {name}({', '.join(names)}) at three times; {errors}")
