@@ -139,14 +139,14 @@ def test_images_benchmark_quick_writes_ratios(tmp_path):
     assert row["time_ratio"]["median"] > 0 and row["ms_per_step"] > 0
 
 
-def test_pinn_benchmark_quick_compares_three_arms(tmp_path):
+def test_pinn_benchmark_quick_compares_four_arms(tmp_path):
     """benchmarks/bench_pinn.py (issue 17) at tiny sizes: every case, every arm, the ratios."""
     record = _quick("pinn", tmp_path)
     cases = {(r["problem"], r["n"], r["phase"]) for r in record["rows"]}
     assert cases == {(p, n, ph) for p in ("burgers", "helmholtz2d") for n in (0, 4)
                      for ph in ("adam", "lbfgs")}
     for row in record["rows"]:
-        assert set(row["step_s"]) == {"physym", "deepxde", "torch"}
+        assert set(row["step_s"]) == {"physym", "deepxde", "torch", "jet"}
         assert all(t > 0 for t in row["step_s"].values())
         assert row["physym_over_deepxde"]["n"] == 1
     assert "physym / deepxde median" in (tmp_path / "pinn.md").read_text()
@@ -171,3 +171,5 @@ def test_pinn_benchmark_torch_loss_is_deepxdes_loss(common, monkeypatch, problem
     want = float(np.sum(model.train_state.loss_train))
     got = float(bench._losses_fn(problem_name, problem, data)(net))
     assert got == pytest.approx(want, rel=1e-5)
+    jet = float(bench._jet_loss_fn(problem_name, problem, data, net, compile=False)())
+    assert jet == pytest.approx(want, rel=1e-5)
