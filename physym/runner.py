@@ -147,6 +147,9 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
                          f"{family.name}")
     if adapter.check_method is not None:
         adapter.check_method(problem, spec.method, spec.options)
+    if spec.engine is not None and spec.engine not in adapter.engines:
+        raise ValueError(f"--engine {spec.engine} applies to PINN tasks, not to the {cls.kind} "
+                         f"task of {family.name}")
     if adapter.check_model is not None:
         adapter.check_model(model)
     budget = problem.budget(spec.budget)
@@ -198,6 +201,7 @@ def run(
             problem, model=model, expansion=spec.expansion, budget=budget, seed=spec.seed,
             data_seed=spec.data_seed, device=dev, progress=tick, data_file=spec.data,
             options=spec.options, **({} if spec.method is None else {"method": spec.method}),
+            **({} if spec.engine is None else {"engine": spec.engine}),
         )
     except TrainingDiverged as exc:
         logger.warning("run %s diverged: %s", spec.key(), exc)
@@ -282,6 +286,7 @@ def compare(
     data_seed: int = 0,
     data: str | None = None,
     method: str | None = None,
+    engine: str | None = None,
     extra_arms: Mapping[str, ModelOptions] | None = None,
     device: str | torch.device = "auto",
     progress: Callable[[int], None] | None = None,
@@ -291,8 +296,8 @@ def compare(
 
     Both arms use the same problem, data, budget, optimiser schedule and seeds; only the
     input width differs. ``problem`` is a name (as in :class:`RunSpec`), a problem class or
-    a :class:`~physym.problem.ProblemFamily`. ``method`` is the PINN training method (both
-    arms). ``extra_arms`` adds, per seed, baselines trained with the given options (e.g.
+    a :class:`~physym.problem.ProblemFamily`. ``method`` is the PINN training method and
+    ``engine`` the PINN training engine (both arms). ``extra_arms`` adds, per seed, baselines trained with the given options (e.g.
     ``{"equivariant": ModelOptions(equivariant=True)}``); all are validated before any run.
     ``seeds`` defaults to the budget's own number. ``progress`` receives step counts;
     ``on_run`` is called with each spec before it runs.
@@ -301,7 +306,8 @@ def compare(
         problem = reference(problem)
     task = task or get_problem(problem).default_task
     base_spec = RunSpec(problem, task, model, expansion.baseline(), 0, budget,
-                        tuple(sorted((params or {}).items())), data_seed, data, method=method)
+                        tuple(sorted((params or {}).items())), data_seed, data, method=method,
+                        engine=engine)
     _, model, budget_obj = prepare(dataclasses.replace(base_spec, expansion=expansion))
     base_spec = dataclasses.replace(base_spec, model=model)
     extra_arms = dict(extra_arms or {})

@@ -23,6 +23,7 @@ from typing import Any, Mapping
 
 from physym.expansion import Expansion
 from physym.io import file_digest
+from physym.models.pinn_engine import DEFAULT_ENGINE, ENGINES
 from physym.models.pinn_methods import DEFAULT_METHOD
 from physym.options import ModelOptions
 from physym.registry import get_problem, is_builtin, reference, source_digest
@@ -99,6 +100,11 @@ class RunSpec:
     method : str, optional
         Training method of a PINN task (:mod:`physym.models.pinn_methods`); ``None`` is the
         default ``adam-lbfgs`` and is left out of :meth:`to_dict` and :meth:`key`.
+    engine : str, optional
+        What trains a PINN task (:mod:`physym.models.pinn_engine`): ``None`` is the default
+        ``deepxde`` and is left out of :meth:`to_dict` and :meth:`key`; ``"jet"`` is the
+        compiled derivative-carrying path. It is part of the key: the engines agree to
+        rounding, and long nonconvex training amplifies rounding.
     problem_digest, data_digest : str
         Filled in at construction (leave them empty): a hash of a non-built-in problem's
         source file and resolved parameters (:func:`physym.registry.source_digest`), and
@@ -127,6 +133,7 @@ class RunSpec:
     options: ModelOptions = field(default_factory=ModelOptions)
     budget_overrides: tuple[tuple[str, str], ...] = ()
     method: str | None = None
+    engine: str | None = None
     problem_digest: str = ""
     data_digest: str = ""
 
@@ -143,6 +150,10 @@ class RunSpec:
                 raise ValueError(f"{name} must be a name or None, got {value!r}")
         if self.method == DEFAULT_METHOD:  # one spelling of the default: one key
             put("method", None)
+        if self.engine == DEFAULT_ENGINE:
+            put("engine", None)
+        if self.engine is not None and self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
         if not isinstance(self.expansion, Expansion):
             raise ValueError(f"expansion must be an Expansion, e.g. Expansion({self.expansion!r}), "
                              f"got {type(self.expansion).__name__} {self.expansion!r}")
@@ -175,8 +186,9 @@ class RunSpec:
         d.pop("options")
         if not self.options.is_default:
             d["options"] = self.options.to_dict()
-        if d["method"] is None:  # the default method: keys stay as they were
-            d.pop("method")
+        for name in ("method", "engine"):  # the defaults: keys stay as they were
+            if d[name] is None:
+                d.pop(name)
         d.pop("budget_overrides")
         if self.budget_overrides:
             d["budget_overrides"] = dict(self.budget_overrides)

@@ -189,6 +189,13 @@ class BurgersPINN(PINNProblem):
         """``u(-x, t) = -u(x, t)``: the data are odd in ``x`` and the equation keeps that."""
         return (Symmetry("x -> -x, u -> -u", reflect_first_input, lambda u: -u),)
 
+    jet_second_derivatives = (0,)
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``u_t + u u_x - nu u_xx`` from the jet (the residual of :meth:`deepxde_data`)."""
+        u = jet.value()
+        return jet.d(1) + u * jet.d(0) - self.params.nu * jet.dd(0)
+
     has_hard_constraint = True
 
     def hard_constraint(self, x: Any, y: Any) -> Any:

@@ -80,6 +80,7 @@ def solve_command(
     layout: Optional[str] = layout_option(),
     technique: str = typer.Option("none", "--technique", help="none | equivariant: also train the baseline averaged over the problem's declared symmetry group, as a third arm."),
     method: Optional[str] = typer.Option(None, "--method", help="PINN training method: adam-lbfgs (default) | adam | laaf | gpinn | lra | rar | hard-bc (docs/methods.md)."),
+    engine: Optional[str] = typer.Option(None, "--engine", help="PINN training engine: deepxde (default) | jet (compiled derivative-carrying forward pass; falls back to deepxde where it cannot run; README, Performance)."),
     seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per arm (default: the budget's)."),
     budget: str = typer.Option("quick", "--budget", help="smoke | quick | standard | paper."),
     device: str = device_option(),
@@ -109,7 +110,8 @@ def solve_command(
         set_threads(threads)
         data_file = str(data) if data is not None else None
         spec = RunSpec(problem, task, model, expansion, 0, budget,
-                       tuple(sorted(params.items())), data_seed, data_file, method=method)
+                       tuple(sorted(params.items())), data_seed, data_file, method=method,
+                       engine=engine)
         prob, model_name, budget_obj = prepare(spec)
         if technique not in ("none", "equivariant"):
             raise UsageError(f"--technique must be none or equivariant, got {technique!r}")
@@ -133,7 +135,7 @@ def solve_command(
 
     task_name = task or family.default_task
     steps = (2 + len(extra_arms)) * n_seeds * budget_obj.total_steps
-    how = f", method {method}" if method else ""
+    how = (f", method {method}" if method else "") + (f", engine {engine}" if engine else "")
     err.print(f"[bold]{family.name}[/] task [bold]{task_name}[/], model {model_name}{how}, "
               f"{expansion.describe()}, budget {budget}, {n_seeds} seed(s), device {dev}")
     started = time.perf_counter()
@@ -153,7 +155,7 @@ def solve_command(
 
         comparison = compare(
             problem, expansion=expansion, task=task, model=model_name, seeds=n_seeds,
-            budget=budget, params=params, data_seed=data_seed, data=data_file, method=method,
+            budget=budget, params=params, data_seed=data_seed, data=data_file, method=method, engine=engine,
             extra_arms=extra_arms, device=dev, progress=lambda k: bar.advance(bar_task, k), on_run=on_run,
         )
     wall = time.perf_counter() - started

@@ -57,6 +57,9 @@ class Adapter:
     check_method : callable or None
         ``check_method(problem, method, options) -> None``: refuse (``ValueError``, one
         line) a method the problem or options cannot take, before training.
+    engines : tuple of str
+        Training engines ``fit`` accepts as ``engine=`` (the first is the default); empty
+        for a kind with one.
     check_model : callable or None
         ``check_model(model) -> None``: refuse a model this machine cannot build (an
         optional dependency missing), before training.
@@ -71,6 +74,7 @@ class Adapter:
     read_data: Callable[..., None] | None = None
     methods: tuple[str, ...] = ()
     check_method: Callable[..., None] | None = None
+    engines: tuple[str, ...] = ()
     check_model: Callable[[str], None] | None = None
 
     def options_of(self, model: str) -> tuple[str, ...]:

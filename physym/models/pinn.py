@@ -39,6 +39,7 @@ from physym.models._equivariant import symmetrised_fnn
 from physym.models._params import count_parameters, parameter_snapshot
 from physym.options import ModelOptions, matched_extra_units
 from physym.models import Adapter
+from physym.models.pinn_engine import DEFAULT_ENGINE, ENGINES, jet_fallback, predict, train_jet
 from physym.models.pinn_methods import METHODS, get_method
 from physym.models.pinn_methods.base import TrainContext
 from physym.problem import Fit, TrainingDiverged
@@ -244,6 +245,7 @@ def fit_pinn(
     points_seed: int | None = None,
     adam_eps: float | None = None,
     method: str | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Fit:
     """Train a DeepXDE PINN for ``problem`` and score it against ``problem.exact``.
 
@@ -262,7 +264,10 @@ def fit_pinn(
     Adam's ``eps`` (torch's 1e-8 when ``None``; the bias-equivalence test uses about 0).
     ``method`` names the training method (:mod:`physym.models.pinn_methods`; ``None`` is
     ``adam-lbfgs``, the description above): its hooks change the data, the network and the
-    training, identically in both arms.
+    training, identically in both arms. ``engine`` is ``"deepxde"`` (a ``dde.Model``) or
+    ``"jet"`` (:mod:`physym.models.pinn_engine`: the same training on a compiled
+    derivative-carrying forward pass; where it cannot, DeepXDE trains and the training
+    record's ``engine_fallback`` says why).
 
     Returns
     -------
@@ -274,6 +279,8 @@ def fit_pinn(
     """
     if model != "fnn":
         raise ValueError(f"model must be one of fnn for a PINN task, got {model!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     meth = get_method(method)
     meth.check(problem, options)
     budget = meth.budget(budget)
@@ -296,25 +303,37 @@ def fit_pinn(
         net.to(device)
         n_params = count_parameters(net)
         initial_state = parameter_snapshot(net)
-        m = dde.Model(data, net)
-        start = time.perf_counter()
+        fallback = (None if engine == DEFAULT_ENGINE
+                    else jet_fallback(dde, problem, data, net, meth.name))
+        points = problem.evaluation_points()
         ctx = TrainContext(dde, problem, net, data, budget, seed, options=options,
                            adam_eps=adam_eps, progress=progress)
-        training = meth.train(m, ctx)
-        train_time = time.perf_counter() - start
-        if options is not None and options.batchnorm:  # eval mode: the final statistics
-            torch.optim.swa_utils.update_bn(
-                [torch.as_tensor(np.asarray(data.train_x), device=device)], net)
-        points = problem.evaluation_points()
-        pred = np.asarray(m.predict(points), dtype=np.float64)
+        start = time.perf_counter()
+        if engine == "jet" and fallback is None:
+            jet = train_jet(dde, problem, data, net, budget=budget, options=options,
+                            adam_eps=adam_eps, progress=progress)
+            train_time = time.perf_counter() - start
+            training, loss, iterations = jet.record, jet.final_loss, jet.iterations
+            pred = predict(net, points)
+        else:
+            m = dde.Model(data, net)
+            training = meth.train(m, ctx)
+            train_time = time.perf_counter() - start
+            if options is not None and options.batchnorm:  # eval mode: the final statistics
+                torch.optim.swa_utils.update_bn(
+                    [torch.as_tensor(np.asarray(data.train_x), device=device)], net)
+            pred = np.asarray(m.predict(points), dtype=np.float64)
+            loss = float(np.sum(np.asarray(m.train_state.loss_train, dtype=float)))
+            iterations = m.train_state.iteration
+            if fallback is not None:
+                training = {**training, "engine": DEFAULT_ENGINE, "engine_fallback": fallback}
     if not np.all(np.isfinite(pred)):
         raise TrainingDiverged("non-finite predictions on the evaluation points")
     exact = np.asarray(problem.exact(points), dtype=np.float64).reshape(pred.shape)
-    loss = float(np.sum(np.asarray(m.train_state.loss_train, dtype=float)))
     if not math.isfinite(loss):
         raise TrainingDiverged("non-finite final training loss")
     metrics = {"max_error": max_abs_error(pred, exact), "final_loss": loss,
-               "train_time": train_time, "iterations": float(m.train_state.iteration)}
+               "train_time": train_time, "iterations": float(iterations)}
     if pred.shape[1] > 1:  # each output on its own; the headline error pools them
         metrics.update({f"error_{name}": relative_l2_points(pred[:, j], exact[:, j])
                         for j, name in enumerate(problem.output_names)})
@@ -371,4 +390,5 @@ def check_method(problem: "PINNProblem", method: str | None,
 
 
 ADAPTER = Adapter(kind="pinn", fit=fit_pinn, measurement=measurement_budget, options=OPTIONS,
-                  memory=memory_estimate, methods=tuple(METHODS), check_method=check_method)
+                  memory=memory_estimate, methods=tuple(METHODS), check_method=check_method,
+                  engines=ENGINES)

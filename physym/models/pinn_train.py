@@ -20,7 +20,8 @@ from physym.models._bias import adam_groups
 from physym.options import ModelOptions
 from physym.problem import TrainingDiverged
 
-__all__ = ["train_phases", "LBFGS_CHUNK", "LBFGS_GTOL"]
+__all__ = ["train_phases", "lbfgs_options", "lbfgs_stop", "LBFGS_CHUNK", "LBFGS_GTOL",
+           "HISTORY_POINTS"]
 
 #: L-BFGS iterations per DeepXDE chunk (progress is reported between chunks).
 LBFGS_CHUNK = 50
@@ -106,7 +107,19 @@ def _total_loss(model: Any) -> float:
     return float(np.sum(np.asarray(model.train_state.loss_train, dtype=float)))
 
 
-def _lbfgs_stop(opt: torch.optim.LBFGS, done: int, limit: int) -> str:
+def lbfgs_options(dde: Any, iterations: int) -> dict[str, Any]:
+    """Set DeepXDE's L-BFGS options for ``iterations`` (gtol :data:`LBFGS_GTOL`, chunks of
+    :data:`LBFGS_CHUNK`: progress every 50 iterations instead of every 1000) and return them.
+
+    DeepXDE computes ``fun_per_step`` (each chunk's evaluation limit) once, at import, for
+    its default 1000-iteration chunks (1250); it stays that here, as in a DeepXDE script.
+    """
+    dde.optimizers.config.set_LBFGS_options(maxiter=iterations, gtol=LBFGS_GTOL)
+    dde.optimizers.LBFGS_options["iter_per_step"] = min(LBFGS_CHUNK, iterations)
+    return dde.optimizers.LBFGS_options
+
+
+def lbfgs_stop(opt: torch.optim.LBFGS, done: int, limit: int) -> str:
     """Why torch's L-BFGS ended after ``done`` of ``limit`` iterations.
 
     Before its limit, torch's L-BFGS stops when the gradient is within ``tolerance_grad``
@@ -176,11 +189,7 @@ def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudg
                                f"non-finite training loss at Adam step {history[-1][0]}")
     history.append((adam.calls, _total_loss(model)))
     if budget.lbfgs_iterations > 0:
-        dde.optimizers.config.set_LBFGS_options(maxiter=budget.lbfgs_iterations,
-                                                gtol=LBFGS_GTOL)
-        # report progress every LBFGS_CHUNK L-BFGS iterations instead of every 1000
-        dde.optimizers.LBFGS_options["iter_per_step"] = min(LBFGS_CHUNK,
-                                                            budget.lbfgs_iterations)
+        lbfgs_options(dde, budget.lbfgs_iterations)
         model.compile("L-BFGS", loss_weights=model.loss_weights, verbose=0)
         opt = model.opt
         first = opt.param_groups[0]["params"][0]
@@ -192,7 +201,7 @@ def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudg
         model.train(display_every=10**9, callbacks=[callback], verbose=0)
         done = n_iter()
         stop = ("non-finite loss" if lbfgs.bad or callback.diverged is not None
-                else _lbfgs_stop(opt, done, budget.lbfgs_iterations))
+                else lbfgs_stop(opt, done, budget.lbfgs_iterations))
         phases.append(Phase("lbfgs", done, budget.lbfgs_iterations, stop))
         history += lbfgs.history[1:]  # its first point is Adam's final loss again
         final = _total_loss(model)

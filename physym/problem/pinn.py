@@ -98,3 +98,33 @@ class PINNProblem(Problem):
 
     #: Whether :meth:`hard_constraint` is implemented (the ``hard-bc`` method needs it).
     has_hard_constraint: ClassVar[bool] = False
+
+    #: Inputs whose pure second derivatives :meth:`jet_residual` reads (indices into
+    #: ``input_names``); ``None``: the problem has no jet form and the ``jet`` engine
+    #: trains it through DeepXDE instead.
+    jet_second_derivatives: ClassVar[tuple[int, ...] | None] = None
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """The PDE residual of :meth:`deepxde_data`, written on a jet instead of ``dde.grad``.
+
+        The opt-in form of the ``jet`` engine (:mod:`physym.models.pinn_jet`): the network's
+        outputs and derivatives arrive already computed, by a forward pass that carries
+        them, so the residual needs no nested autograd.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            ``(N, d)`` collocation points (the problem's inputs, no expansion constants).
+        jet : physym.models.pinn_jet.Jet
+            ``jet.value(c)`` is output ``c``, ``jet.d(j, c)`` its derivative in input ``j``
+            and ``jet.dd(j, c)`` its pure second derivative in input ``j`` (``j`` in
+            :attr:`jet_second_derivatives`), each ``(N, 1)``.
+
+        Returns
+        -------
+        torch.Tensor or list of torch.Tensor
+            The same terms, in the same order and with the same values, as the residual
+            function of :meth:`deepxde_data` (``tests/test_pinn_jet_residuals.py`` checks
+            every built-in problem that declares :attr:`jet_second_derivatives`).
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no jet form of its residual")

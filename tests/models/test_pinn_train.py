@@ -11,7 +11,7 @@ import torch
 from physym.budgets import PINNBudget
 from physym.expansion import Expansion
 from physym.models.pinn import fit_pinn
-from physym.models.pinn_train import _lbfgs_stop, _StepRecorder
+from physym.models.pinn_train import lbfgs_stop, _StepRecorder
 from physym.problems.burgers import BurgersPINN
 
 BUDGET = PINNBudget(60, 10, 10, width=8, depth=2, adam_iterations=200, lbfgs_iterations=30)
@@ -92,15 +92,15 @@ def _lbfgs_on(f, x0, max_iter):
     return opt, int(opt.state[x]["n_iter"])
 
 
-def test_lbfgs_stop_reasons():
+def testlbfgs_stop_reasons():
     # a quadratic is solved to the gradient tolerance well before the limit
     opt, done = _lbfgs_on(lambda x: ((x - 3.0) ** 2).sum(), [0.0, 1.0], 100)
-    assert done < 100 and _lbfgs_stop(opt, done, 100) == "tolerance"
+    assert done < 100 and lbfgs_stop(opt, done, 100) == "tolerance"
     # the Rosenbrock valley takes more than 5 iterations
     opt, done = _lbfgs_on(lambda x: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2,
                           [-1.2, 1.0], 5)
-    assert done == 5 and _lbfgs_stop(opt, done, 5) == "iteration limit"
+    assert done == 5 and lbfgs_stop(opt, done, 5) == "iteration limit"
     # stopped early along a zero step (a line search that returned t = 0): no progress
     opt.param_groups[0]["tolerance_change"] = 0.0
     opt.state[opt.param_groups[0]["params"][0]]["t"] = 0.0
-    assert _lbfgs_stop(opt, 3, 5000) == "no progress"
+    assert lbfgs_stop(opt, 3, 5000) == "no progress"
