@@ -138,6 +138,13 @@ class AllenCahnPINN(PeriodicReferencePINN):
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
 
+    jet_second_derivatives = (0,)
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``u_t - eps u_xx - r (u - u^3)`` from the jet (the residual of :meth:`deepxde_data`)."""
+        p, u = self.params, jet.value()
+        return jet.d(1) - p.epsilon * jet.dd(0) - p.reaction * (u - u**3)
+
 
 PROBLEM = ProblemFamily(
     name="allen_cahn",

@@ -165,6 +165,14 @@ class Burgers2DPINN(LazyReference, PINNProblem):
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
 
+    jet_second_derivatives = (0, 1)
+
+    def jet_residual(self, x: Any, jet: Any) -> list[Any]:
+        """``w_t + u w_x + v w_y - nu lap w``, ``w = u, v``, from the jet (see deepxde_data)."""
+        u, v = jet.value(0), jet.value(1)
+        return [jet.d(2, c) + u * jet.d(0, c) + v * jet.d(1, c)
+                - self.params.nu * (jet.dd(0, c) + jet.dd(1, c)) for c in range(2)]
+
     def exact(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)
         return self.reference()(points)

@@ -387,6 +387,13 @@ class DarcyPINNParams:
             raise ValueError(f"mode_x and mode_y must be >= 1, got {self.mode_x}, {self.mode_y}")
 
 
+def _pinn_residual(x: Any, p: DarcyPINNParams, u_x: Any, u_y: Any, u_xx: Any,
+                   u_yy: Any) -> Any:
+    """``-(a_x u_x + a_y u_y + a (u_xx + u_yy)) - f`` at the ``(N, 2)`` torch points ``x``."""
+    t = _manufactured_terms(x[:, 0:1], x[:, 1:2], p.amplitude, p.mode_x, p.mode_y)
+    return -(t["a_x"] * u_x + t["a_y"] * u_y + t["a"] * (u_xx + u_yy)) - t["f"]
+
+
 class DarcyPINN(PINNProblem):
     """Darcy PINN: -div(a grad u) = f on (0,1)^2, u = 0 on the boundary, smooth a, exact u.
 
@@ -416,17 +423,22 @@ class DarcyPINN(PINNProblem):
         geom = dde.geometry.Rectangle([0.0, 0.0], [1.0, 1.0])
 
         def residual(x: Any, y: Any) -> Any:
-            t = _manufactured_terms(x[:, 0:1], x[:, 1:2], p.amplitude, p.mode_x, p.mode_y)
             u_x = dde.grad.jacobian(y, x, i=0, j=0)
             u_y = dde.grad.jacobian(y, x, i=0, j=1)
             u_xx = dde.grad.hessian(y, x, i=0, j=0)
             u_yy = dde.grad.hessian(y, x, i=1, j=1)
-            return -(t["a_x"] * u_x + t["a_y"] * u_y + t["a"] * (u_xx + u_yy)) - t["f"]
+            return _pinn_residual(x, p, u_x, u_y, u_xx, u_yy)
 
         bc = dde.icbc.DirichletBC(geom, lambda x: np.zeros((len(x), 1)),
                                   lambda _, on_boundary: on_boundary)
         return dde.data.PDE(geom, residual, [bc], num_domain=budget.num_domain,
                             num_boundary=budget.num_boundary)
+
+    jet_second_derivatives = (0, 1)
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``-div(a grad u) - f`` from the jet (the residual of :meth:`deepxde_data`)."""
+        return _pinn_residual(x, self.params, jet.d(0), jet.d(1), jet.dd(0), jet.dd(1))
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)

@@ -39,6 +39,12 @@ def diffusion_reaction_exact(x: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.exp(-t) * sum(np.sin(k * x) / k for k in MODES)
 
 
+def _source(x: Any, d: float) -> Any:
+    """``f = e^{-t} sum_k (d k - 1/k) sin(k x)`` at the ``(N, 2)`` torch points ``x``."""
+    xs, t = x[:, 0:1], x[:, 1:2]
+    return torch.exp(-t) * sum((d * k - 1.0 / k) * torch.sin(k * xs) for k in MODES)
+
+
 @dataclass(frozen=True)
 class DiffusionReactionParams:
     """Parameters of the diffusion-reaction PINN (the benchmark has no free parameter).
@@ -71,18 +77,14 @@ class DiffusionReactionPINN(PINNProblem):
     budgets = suite_budgets()
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
-        import torch  # noqa: PLC0415  (the residual runs on DeepXDE's torch tensors)
-
         d = self.params.d
         geom = dde.geometry.GeometryXTime(dde.geometry.Interval(-np.pi, np.pi),
                                           dde.geometry.TimeDomain(0.0, 1.0))
 
         def residual(x: Any, y: Any) -> Any:
-            xs, t = x[:, 0:1], x[:, 1:2]
             u_t = dde.grad.jacobian(y, x, i=0, j=1)
             u_xx = dde.grad.hessian(y, x, i=0, j=0)
-            source = torch.exp(-t) * sum((d * k - 1.0 / k) * torch.sin(k * xs) for k in MODES)
-            return u_t - d * u_xx - source
+            return u_t - d * u_xx - _source(x, d)
 
         bc = dde.icbc.DirichletBC(geom, lambda x: np.zeros((len(x), 1)),
                                   lambda _, on_boundary: on_boundary)
@@ -99,6 +101,12 @@ class DiffusionReactionPINN(PINNProblem):
     def evaluation_axes(self) -> dict[str, np.ndarray]:
         return {"x": np.linspace(-np.pi, np.pi, 256), "t": np.linspace(0.0, 1.0, 101)}
 
+    jet_second_derivatives = (0,)
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``u_t - d u_xx - f`` from the jet (the residual of :meth:`deepxde_data`)."""
+        d = self.params.d
+        return jet.d(1) - d * jet.dd(0) - _source(x, d)
 
     has_hard_constraint = True
 

@@ -138,6 +138,13 @@ def gray_scott_reference(params: GrayScottParams | None = None) -> GridSolution:
                         periodic=[LENGTH, LENGTH, None])
 
 
+def _pinn_residual(p: GrayScottParams, u: Any, v: Any, u_t: Any, v_t: Any, lap_u: Any,
+                   lap_v: Any) -> list[Any]:
+    """``[u_t - eps1 lap u - b (1 - u) + u v^2, v_t - eps2 lap v + d v - u v^2]``."""
+    uvv = u * v * v
+    return [u_t - p.eps1 * lap_u - p.b * (1 - u) + uvv, v_t - p.eps2 * lap_v + p.d * v - uvv]
+
+
 class GrayScottPINN(LazyReference, PINNProblem):
     """Gray-Scott PINN (PINNacle GS), periodic [-1, 1]^2, t in [0, 200]; outputs u, v.
 
@@ -173,20 +180,25 @@ class GrayScottPINN(LazyReference, PINNProblem):
             dde.geometry.TimeDomain(0.0, p.t_final))
 
         def residual(x: Any, y: Any) -> list[Any]:
-            u, v = y[:, 0:1], y[:, 1:2]
             lap = [dde.grad.hessian(y, x, component=c, i=0, j=0)
                    + dde.grad.hessian(y, x, component=c, i=1, j=1) for c in range(2)]
             u_t = dde.grad.jacobian(y, x, i=0, j=2)
             v_t = dde.grad.jacobian(y, x, i=1, j=2)
-            uvv = u * v * v
-            return [u_t - p.eps1 * lap[0] - p.b * (1 - u) + uvv,
-                    v_t - p.eps2 * lap[1] + p.d * v - uvv]
+            return _pinn_residual(p, y[:, 0:1], y[:, 1:2], u_t, v_t, lap[0], lap[1])
 
         bcs = periodic_square_conditions(dde, geom, lower=LOWER, upper=LOWER + LENGTH,
                                          initial=lambda x: initial_field(x[:, 0], x[:, 1]))
         return dde.data.TimePDE(geom, residual, bcs, num_domain=budget.num_domain,
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
+
+    jet_second_derivatives = (0, 1)
+
+    def jet_residual(self, x: Any, jet: Any) -> list[Any]:
+        """The two reaction-diffusion residuals from the jet (as :meth:`deepxde_data`)."""
+        lap_u, lap_v = (jet.dd(0, c) + jet.dd(1, c) for c in range(2))
+        return _pinn_residual(self.params, jet.value(0), jet.value(1), jet.d(2, 0),
+                              jet.d(2, 1), lap_u, lap_v)
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         return self.reference()(np.asarray(points, dtype=np.float64))

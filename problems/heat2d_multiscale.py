@@ -101,6 +101,13 @@ class Heat2DMultiscalePINN(PINNProblem):
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
 
+    jet_second_derivatives = (0, 1)
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``u_t - kx u_xx - ky u_yy`` from the jet (the residual of :meth:`deepxde_data`)."""
+        p = self.params
+        return jet.d(2) - p.kx * jet.dd(0) - p.ky * jet.dd(1)
+
     def exact(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)
         return heat_multiscale_exact(points[:, 0], points[:, 1], points[:, 2],

@@ -54,6 +54,22 @@ def source(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return 10.0 * np.sin(2 * np.pi * x) * np.sin(2 * np.pi * y)
 
 
+def _residual(x: Any, u_x: Any, u_y: Any, u_t: Any, lap: Any) -> Any:
+    """``u_t - a lap u - a_x u_x - a_y u_y - f`` at the ``(N, 3)`` torch points ``x``."""
+    import torch  # noqa: PLC0415
+
+    sin, cos, pi = torch.sin, torch.cos, math.pi
+    xs, ys = x[:, 0:1], x[:, 1:2]
+    a = (1.0 + 0.5 * cos(2 * pi * xs) * cos(2 * pi * ys)
+         + 0.25 * cos(10 * pi * xs) * cos(10 * pi * ys))
+    a_x = (-pi * sin(2 * pi * xs) * cos(2 * pi * ys)
+           - 2.5 * pi * sin(10 * pi * xs) * cos(10 * pi * ys))
+    a_y = (-pi * cos(2 * pi * xs) * sin(2 * pi * ys)
+           - 2.5 * pi * cos(10 * pi * xs) * sin(10 * pi * ys))
+    f = 10.0 * sin(2 * pi * xs) * sin(2 * pi * ys)
+    return u_t - a * lap - a_x * u_x - a_y * u_y - f
+
+
 def initial_condition(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``u(x, y, 0) = sin pi x sin pi y``."""
     return np.sin(np.pi * x) * np.sin(np.pi * y)
@@ -177,20 +193,11 @@ class Heat2DVaryingCoefPINN(LazyReference, PINNProblem):
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
         geom = dde.geometry.GeometryXTime(dde.geometry.Rectangle([0.0, 0.0], [1.0, 1.0]),
                                           dde.geometry.TimeDomain(0.0, self.params.t_final))
-        sin, cos, pi = dde.backend.sin, dde.backend.cos, math.pi
 
         def residual(x: Any, y: Any) -> Any:
-            xs, ys = x[:, 0:1], x[:, 1:2]
-            a = (1.0 + 0.5 * cos(2 * pi * xs) * cos(2 * pi * ys)
-                 + 0.25 * cos(10 * pi * xs) * cos(10 * pi * ys))
-            a_x = (-pi * sin(2 * pi * xs) * cos(2 * pi * ys)
-                   - 2.5 * pi * sin(10 * pi * xs) * cos(10 * pi * ys))
-            a_y = (-pi * cos(2 * pi * xs) * sin(2 * pi * ys)
-                   - 2.5 * pi * cos(10 * pi * xs) * sin(10 * pi * ys))
             u_x, u_y, u_t = (dde.grad.jacobian(y, x, i=0, j=j) for j in range(3))
             lap = dde.grad.hessian(y, x, i=0, j=0) + dde.grad.hessian(y, x, i=1, j=1)
-            f = 10.0 * sin(2 * pi * xs) * sin(2 * pi * ys)
-            return u_t - a * lap - a_x * u_x - a_y * u_y - f
+            return _residual(x, u_x, u_y, u_t, lap)
 
         bc = dde.icbc.DirichletBC(geom, lambda x: np.zeros((len(x), 1)),
                                   lambda _, on_boundary: on_boundary)
@@ -199,6 +206,12 @@ class Heat2DVaryingCoefPINN(LazyReference, PINNProblem):
         return dde.data.TimePDE(geom, residual, [bc, ic], num_domain=budget.num_domain,
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
+
+    jet_second_derivatives = (0, 1)
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``u_t - a lap u - a_x u_x - a_y u_y - f`` from the jet (as :meth:`deepxde_data`)."""
+        return _residual(x, jet.d(0), jet.d(1), jet.d(2), jet.dd(0) + jet.dd(1))
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)

@@ -82,6 +82,12 @@ class HeatNDPINN(PINNProblem):
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
 
+    jet_second_derivatives = tuple(range(dim))
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``u_t - lap u / pi^2`` from the jet (the residual of :meth:`deepxde_data`)."""
+        return jet.d(self.dim) - sum(jet.dd(i) for i in range(self.dim)) / np.pi**2
+
     def exact(self, points: np.ndarray) -> np.ndarray:
         return heat_nd_exact(points)[:, None]
 

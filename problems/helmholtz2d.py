@@ -26,6 +26,11 @@ def helmholtz_exact(x: np.ndarray, y: np.ndarray, *, modes: int = 4) -> np.ndarr
     return np.sin(k * np.asarray(x, dtype=np.float64)) * np.sin(k * np.asarray(y, np.float64))
 
 
+def _source(x: Any, k: float) -> Any:
+    """``f = k^2 sin(k x) sin(k y)`` at the ``(N, 2)`` torch points ``x``, ``(N, 1)``."""
+    return k**2 * torch.sin(k * x[:, 0:1]) * torch.sin(k * x[:, 1:2])
+
+
 @dataclass(frozen=True)
 class Helmholtz2DParams:
     """Parameters of the Helmholtz PINN.
@@ -58,15 +63,12 @@ class Helmholtz2DPINN(PINNProblem):
                             initial=(0, 0, 0, 0))
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
-        import torch  # noqa: PLC0415
-
         k = self.params.modes * np.pi
         geom = dde.geometry.Rectangle([0.0, 0.0], [1.0, 1.0])
 
         def residual(x: Any, y: Any) -> Any:
             lap = dde.grad.hessian(y, x, i=0, j=0) + dde.grad.hessian(y, x, i=1, j=1)
-            f = k**2 * torch.sin(k * x[:, 0:1]) * torch.sin(k * x[:, 1:2])
-            return -lap - k**2 * y - f
+            return -lap - k**2 * y - _source(x, k)
 
         bc = dde.icbc.DirichletBC(geom, lambda x: np.zeros((len(x), 1)),
                                   lambda _, on_boundary: on_boundary)
@@ -80,6 +82,12 @@ class Helmholtz2DPINN(PINNProblem):
     def evaluation_axes(self) -> dict[str, np.ndarray]:
         return {"x": np.linspace(0.0, 1.0, 101), "y": np.linspace(0.0, 1.0, 101)}
 
+    jet_second_derivatives = (0, 1)
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``-lap u - k^2 u - f`` from the jet (the residual of :meth:`deepxde_data`)."""
+        k = self.params.modes * np.pi
+        return -(jet.dd(0) + jet.dd(1)) - k**2 * jet.value() - _source(x, k)
 
     has_hard_constraint = True
 

@@ -104,6 +104,16 @@ class KleinGordonPINN(PINNProblem):
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
 
+    jet_second_derivatives = (0, 1)
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``u_tt - u_xx + cubic u^3 - f`` from the jet (the residual of :meth:`deepxde_data`)."""
+        import torch  # noqa: PLC0415
+
+        cubic = self.params.cubic
+        f = klein_gordon_source(x[:, 0:1], x[:, 1:2], cubic=cubic, lib=torch)
+        return jet.dd(1) - jet.dd(0) + cubic * jet.value() ** 3 - f
+
     def exact(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)
         return klein_gordon_exact(points[:, 0], points[:, 1])[:, None]

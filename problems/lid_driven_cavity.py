@@ -52,7 +52,7 @@ from scipy.sparse.linalg import spsolve
 
 from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
-from physym.problems._flow import steady_navier_stokes_residual
+from physym.problems._flow import navier_stokes_jet_residual, steady_navier_stokes_residual
 from physym.problems._grid_reference import GridSolution
 from physym.problems._reference_cache import LazyReference, cached_arrays
 from physym.problems._suite import suite_budgets
@@ -307,6 +307,12 @@ class LidDrivenCavityPINN(LazyReference, PINNProblem):
                dde.icbc.PointSetBC(np.array([[0.5, 0.5]]), np.zeros((1, 1)), component=2)]
         return dde.data.PDE(geom, residual, bcs, num_domain=budget.num_domain,
                             num_boundary=budget.num_boundary)
+
+    jet_second_derivatives = (0, 1)
+
+    def jet_residual(self, x: Any, jet: Any) -> list[Any]:
+        """Momentum and continuity from the jet (the residuals of :meth:`deepxde_data`)."""
+        return navier_stokes_jet_residual(jet, visc=1.0 / self.params.re)
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)

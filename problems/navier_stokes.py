@@ -22,7 +22,7 @@ import torch
 
 from physym.budgets import OperatorBudget, PINNBudget
 from physym.problem import OperatorProblem, PINNProblem, ProblemFamily
-from physym.problems._flow import steady_navier_stokes_residual
+from physym.problems._flow import navier_stokes_jet_residual, steady_navier_stokes_residual
 
 from ._grf import sample_periodic_grf_2d
 from ._spectral import dealias_mask, wavenumbers
@@ -416,6 +416,12 @@ class KovasznayPINN(PINNProblem):
         bcs = [bc(0, everywhere), bc(1, everywhere), bc(2, outflow)]
         return dde.data.PDE(geom, residual, bcs, num_domain=budget.num_domain,
                             num_boundary=budget.num_boundary)
+
+    jet_second_derivatives = (0, 1)
+
+    def jet_residual(self, x: Any, jet: Any) -> list[Any]:
+        """Momentum and continuity from the jet (the residuals of :meth:`deepxde_data`)."""
+        return navier_stokes_jet_residual(jet, visc=1.0 / self.params.re)
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)

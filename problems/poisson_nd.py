@@ -32,6 +32,13 @@ def poisson_nd_exact(points: np.ndarray) -> np.ndarray:
     return np.sin(0.5 * np.pi * np.asarray(points, dtype=np.float64)).sum(axis=-1)
 
 
+def _source(x: Any) -> Any:
+    """``f = (pi^2 / 4) sum_i sin(pi x_i / 2)`` at the ``(N, d)`` torch points ``x``."""
+    import torch  # noqa: PLC0415
+
+    return (np.pi**2 / 4) * torch.sin(0.5 * np.pi * x).sum(dim=1, keepdim=True)
+
+
 @dataclass(frozen=True)
 class PoissonNDParams:
     """Parameters of the N-D Poisson PINN.
@@ -65,20 +72,23 @@ class PoissonNDPINN(PINNProblem):
                             lbfgs=(10, 500, 3000, 0))
 
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
-        import torch  # noqa: PLC0415
-
         d = self.dim
         geom = dde.geometry.Hypercube([0.0] * d, [1.0] * d)
 
         def residual(x: Any, y: Any) -> Any:
             lap = sum(dde.grad.hessian(y, x, i=i, j=i) for i in range(d))
-            f = (np.pi**2 / 4) * torch.sin(0.5 * np.pi * x).sum(dim=1, keepdim=True)
-            return -lap - f
+            return -lap - _source(x)
 
         bc = dde.icbc.DirichletBC(geom, lambda x: poisson_nd_exact(x)[:, None],
                                   lambda _, on_boundary: on_boundary)
         return dde.data.PDE(geom, residual, [bc], num_domain=budget.num_domain,
                             num_boundary=budget.num_boundary)
+
+    jet_second_derivatives = tuple(range(dim))
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``-lap u - f`` from the jet (the residual of :meth:`deepxde_data`)."""
+        return -sum(jet.dd(i) for i in range(self.dim)) - _source(x)
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         return poisson_nd_exact(points)[:, None]

@@ -114,6 +114,12 @@ def nls_invariants(values: np.ndarray, length: float = LENGTH) -> dict[str, np.n
             "hamiltonian": (0.5 * np.abs(h_x) ** 2 - 0.5 * dens**2).sum(-1) * dx}
 
 
+def _residual(u: Any, v: Any, u_t: Any, v_t: Any, u_xx: Any, v_xx: Any) -> list[Any]:
+    """``[u_t + v_xx / 2 + |h|^2 v, -v_t + u_xx / 2 + |h|^2 u]`` for ``h = u + i v``."""
+    density = u**2 + v**2
+    return [u_t + 0.5 * v_xx + density * v, -v_t + 0.5 * u_xx + density * u]
+
+
 class SchrodingerPINN(LazyReference, PINNProblem):
     """NLS PINN: i h_t + h_xx/2 + |h|^2 h = 0, x in [-5, 5] periodic, t in [0, pi/2].
 
@@ -143,13 +149,11 @@ class SchrodingerPINN(LazyReference, PINNProblem):
                                           dde.geometry.TimeDomain(0.0, T_FINAL))
 
         def residual(x: Any, y: Any) -> list[Any]:
-            u, v = y[:, 0:1], y[:, 1:2]
             u_t = dde.grad.jacobian(y, x, i=0, j=1)
             v_t = dde.grad.jacobian(y, x, i=1, j=1)
             u_xx = dde.grad.hessian(y, x, component=0, i=0, j=0)
             v_xx = dde.grad.hessian(y, x, component=1, i=0, j=0)
-            density = u**2 + v**2
-            return [u_t + 0.5 * v_xx + density * v, -v_t + 0.5 * u_xx + density * u]
+            return _residual(y[:, 0:1], y[:, 1:2], u_t, v_t, u_xx, v_xx)
 
         boundary = lambda _, on_boundary: on_boundary  # noqa: E731
         bcs = [dde.icbc.PeriodicBC(geom, 0, boundary, derivative_order=order, component=c)
@@ -161,6 +165,13 @@ class SchrodingerPINN(LazyReference, PINNProblem):
         return dde.data.TimePDE(geom, residual, bcs, num_domain=budget.num_domain,
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
+
+    jet_second_derivatives = (0,)
+
+    def jet_residual(self, x: Any, jet: Any) -> list[Any]:
+        """The real and imaginary parts of the NLS from the jet (as :meth:`deepxde_data`)."""
+        return _residual(jet.value(0), jet.value(1), jet.d(1, 0), jet.d(1, 1),
+                         jet.dd(0, 0), jet.dd(0, 1))
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)

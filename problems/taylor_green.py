@@ -26,6 +26,7 @@ import numpy as np
 
 from physym.budgets import PINNBudget
 from physym.problem import PINNProblem, ProblemFamily
+from physym.problems._flow import navier_stokes_jet_residual, navier_stokes_terms
 from physym.problems._suite import suite_budgets
 
 __all__ = ["TaylorGreenParams", "TaylorGreenPINN", "taylor_green_exact", "PROBLEM"]
@@ -99,9 +100,8 @@ class TaylorGreenPINN(PINNProblem):
                 for c, n in ((0, 3), (1, 3), (2, 2)))
             lap_u, lap_v = (dde.grad.hessian(y, x, component=c, i=0, j=0)
                             + dde.grad.hessian(y, x, component=c, i=1, j=1) for c in range(2))
-            u, v = y[:, 0:1], y[:, 1:2]
-            return [u_t + u * u_x + v * u_y + p_x - nu * lap_u,
-                    v_t + u * v_x + v * v_y + p_y - nu * lap_v, u_x + v_y]
+            return navier_stokes_terms(y[:, 0:1], y[:, 1:2], (u_x, u_y), (v_x, v_y),
+                                       (p_x, p_y), lap_u, lap_v, nu, (u_t, v_t))
 
         def values(component: int) -> Any:
             return lambda x: self.exact(x)[:, component : component + 1]
@@ -117,6 +117,12 @@ class TaylorGreenPINN(PINNProblem):
         return dde.data.TimePDE(geom, residual, bcs, num_domain=budget.num_domain,
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
+
+    jet_second_derivatives = (0, 1)
+
+    def jet_residual(self, x: Any, jet: Any) -> list[Any]:
+        """Momentum and continuity from the jet (the residuals of :meth:`deepxde_data`)."""
+        return navier_stokes_jet_residual(jet, visc=self.params.nu, unsteady=True)
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)

@@ -103,6 +103,11 @@ class Wave1DPINN(PINNProblem):
     def evaluation_axes(self) -> dict[str, np.ndarray]:
         return {"x": np.linspace(0.0, 1.0, 101), "t": np.linspace(0.0, 1.0, 101)}
 
+    jet_second_derivatives = (0, 1)
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``u_tt - c^2 u_xx`` from the jet (the residual of :meth:`deepxde_data`)."""
+        return jet.dd(1) - self.params.c ** 2 * jet.dd(0)
 
     has_hard_constraint = True
 

@@ -53,6 +53,16 @@ def speed(y: np.ndarray) -> np.ndarray:
     return 1.0 + 0.5 * (1.0 + np.tanh((np.asarray(y) - INTERFACE) / WIDTH))
 
 
+def _residual(x: Any, u_y: Any, u_tt: Any, lap: Any) -> Any:
+    """``u_tt - c^2 lap u - (c^2)_y u_y`` at the ``(N, 3)`` torch points ``x``."""
+    import torch  # noqa: PLC0415
+
+    th = torch.tanh((x[:, 1:2] - INTERFACE) / WIDTH)
+    c = 1.0 + 0.5 * (1.0 + th)
+    c2_y = 2.0 * c * 0.5 * (1.0 - th**2) / WIDTH
+    return u_tt - c**2 * lap - c2_y * u_y
+
+
 def initial_condition(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The Gaussian pulse ``exp(-|x - (0.5, 0.4)|^2 / (2 sigma^2))``, sigma = 0.06."""
     return np.exp(-((x - CENTRE[0]) ** 2 + (y - CENTRE[1]) ** 2) / (2 * SIGMA**2))
@@ -190,15 +200,11 @@ class Wave2DHeterogeneousPINN(LazyReference, PINNProblem):
     def deepxde_data(self, dde: Any, budget: PINNBudget) -> Any:
         geom = dde.geometry.GeometryXTime(dde.geometry.Rectangle([0.0, 0.0], [1.0, 1.0]),
                                           dde.geometry.TimeDomain(0.0, self.params.t_final))
-        tanh = dde.backend.tanh
 
         def residual(x: Any, y: Any) -> Any:
-            th = tanh((x[:, 1:2] - INTERFACE) / WIDTH)
-            c = 1.0 + 0.5 * (1.0 + th)
-            c2_y = 2.0 * c * 0.5 * (1.0 - th**2) / WIDTH
             u_tt = dde.grad.hessian(y, x, i=2, j=2)
             lap = dde.grad.hessian(y, x, i=0, j=0) + dde.grad.hessian(y, x, i=1, j=1)
-            return u_tt - c**2 * lap - c2_y * dde.grad.jacobian(y, x, i=0, j=1)
+            return _residual(x, dde.grad.jacobian(y, x, i=0, j=1), u_tt, lap)
 
         bc = dde.icbc.DirichletBC(geom, lambda x: np.zeros((len(x), 1)),
                                   lambda _, on_boundary: on_boundary)
@@ -209,6 +215,12 @@ class Wave2DHeterogeneousPINN(LazyReference, PINNProblem):
         return dde.data.TimePDE(geom, residual, [bc, ic, ic_t], num_domain=budget.num_domain,
                                 num_boundary=budget.num_boundary,
                                 num_initial=budget.num_initial)
+
+    jet_second_derivatives = (0, 1, 2)
+
+    def jet_residual(self, x: Any, jet: Any) -> Any:
+        """``u_tt - div(c^2 grad u)`` from the jet (the residual of :meth:`deepxde_data`)."""
+        return _residual(x, jet.d(1), jet.dd(2), jet.dd(0) + jet.dd(1))
 
     def exact(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)

@@ -24,12 +24,7 @@ NO_JET = {
 }
 #: Problems whose jet form is not written yet (issue 17): the jet engine trains them through
 #: DeepXDE, with ``engine_fallback`` in the record. Remove a name when its form lands.
-PENDING = {
-    "allen_cahn", "burgers2d", "darcy", "diffusion_reaction", "gray_scott",
-    "heat2d_multiscale", "heat2d_varying_coef", "heat_nd", "helmholtz2d", "klein_gordon",
-    "lid_driven_cavity", "navier_stokes", "poisson_lshape", "poisson_nd", "schrodinger",
-    "taylor_green", "wave1d", "wave2d_heterogeneous",
-}
+PENDING: set[str] = set()
 
 
 def _pinn_problems() -> list[str]:
