@@ -129,9 +129,16 @@ def test_malformed_preset_file_and_empty_report_dir(tmp_path):
 
 
 def test_records_are_unchanged_by_refactoring(local_study):
-    """The smoke preset's keys, errors, parameter counts and data fingerprints are those
-    captured before the layout refactor (tests/fixtures/smoke_records.json, this CPU, one
-    thread): moving code must not move a single number."""
+    """The smoke preset's keys, specs, statuses and parameter counts are exactly those captured
+    before the layout refactor (tests/fixtures/smoke_records.json), and so is which runs share
+    one data set; the errors agree to 1% relative.
+
+    The fixture was captured on the development machine with one thread, where a rerun matches it
+    bit for bit. A CI machine with another CPU rounds differently in the last bits: measured there,
+    a Burgers FNN error moved by 1.8e-4 relative and the QCD EoS data hash changed. So data are
+    compared by their grouping (the partition of runs by fingerprint), not by hash, and errors
+    within a tolerance that such rounding stays far under while a changed seed, data set or
+    budget (errors differ by 10-50% between seeds here) is far outside it."""
     root, _ = local_study
     fixture = json.loads((Path(__file__).parent / "fixtures" / "smoke_records.json").read_text())
     records = _records(root)
@@ -139,6 +146,14 @@ def test_records_are_unchanged_by_refactoring(local_study):
     for key, want in fixture.items():
         got = records[key]
         assert got["spec"] == want["spec"], key
-        assert (got["status"], got["n_params"], got["data_fingerprint"]) == \
-            (want["status"], want["n_params"], want["data_fingerprint"]), key
-        assert got["error"] == want["error"], f"{key}: {got['error']!r} != {want['error']!r}"
+        assert (got["status"], got["n_params"]) == (want["status"], want["n_params"]), key
+        assert got["error"] == pytest.approx(want["error"], rel=1e-2), \
+            f"{key}: {got['error']!r} != {want['error']!r}"
+
+    def partition(recs: dict[str, dict]) -> set[frozenset[str]]:
+        groups: dict[str, set[str]] = {}
+        for key, rec in recs.items():
+            groups.setdefault(rec["data_fingerprint"], set()).add(key)
+        return {frozenset(g) for g in groups.values()}
+
+    assert partition(records) == partition(fixture)
