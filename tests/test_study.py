@@ -185,6 +185,35 @@ config = [ { problem = "burgers" }, { problem = "qcd_eos" },
         parse_preset('[study]\nmethods = "laaf"\nconfig = [ { problem = "burgers" } ]', name="b")
 
 
+def test_engine_key_trains_pinn_configurations_with_that_engine():
+    from physym.study.preset import config_key, config_label
+
+    text = """
+[study]
+budget = "smoke"
+seeds = 1
+expand = [2]
+controls = ["fill0"]
+engine = "jet"
+config = [ { problem = "burgers" }, { problem = "qcd_eos" },
+           { problem = "wave1d", engine = "deepxde" } ]
+"""
+    specs = parse_preset(text, name="e").specs()
+    engines = {config_label(s): s.engine for s in specs}
+    assert engines == {"burgers/pinn/fnn [engine=jet]": "jet", "qcd_eos/regression/mlp": None,
+                       "wave1d/pinn/fnn": None}
+    # "deepxde" is the default: the same keys as a preset that names no engine
+    plain = parse_preset(text.replace('engine = "jet"\n', ""), name="p").specs()
+    wave = {s.key() for s in specs if s.problem == "wave1d"}
+    assert wave == {s.key() for s in plain if s.problem == "wave1d"}
+    burgers = {config_key(s) for s in specs if s.problem == "burgers"}
+    assert burgers.isdisjoint({config_key(s) for s in plain})
+    with pytest.raises(PresetError, match="engine must be one of deepxde, jet, got 'fast'"):
+        parse_preset(text.replace('engine = "jet"', 'engine = "fast"'), name="b")
+    with pytest.raises(PresetError, match="config 1 engine must be one of"):
+        parse_preset('[study]\nconfig = [ { problem = "burgers", engine = 3 } ]', name="b")
+
+
 def test_a_record_of_a_changed_budget_is_set_aside_and_redone(tmp_path):
     """A budget name whose settings changed since a record was written (the key names the
     budget, not its settings): the record goes to records/stale and the run is redone."""

@@ -79,14 +79,16 @@ def arm_label(spec: RunSpec) -> str:
 
 def config_key(spec: RunSpec) -> tuple:
     """The fields that define a spec's model configuration (everything but arm and seed)."""
-    return (spec.problem, spec.task, spec.model, spec.method, spec.params, spec.budget,
-            spec.budget_overrides, spec.data_seed, spec.data)
+    return (spec.problem, spec.task, spec.model, spec.method, spec.engine, spec.params,
+            spec.budget, spec.budget_overrides, spec.data_seed, spec.data)
 
 
 def config_label(spec: RunSpec) -> str:
-    """``problem/task/model[+method]`` plus non-default parameters and budget changes."""
+    """``problem/task/model[+method]`` plus a non-default engine, parameters and budget
+    changes."""
     label = f"{spec.problem}/{spec.task}/{spec.model}" + (f"+{spec.method}" if spec.method else "")
-    extras = [f"{k}={v}" for k, v in spec.params] + [f"{k}={v}" for k, v in spec.budget_overrides]
+    extras = ([f"engine={spec.engine}"] if spec.engine else []) + \
+        [f"{k}={v}" for k, v in spec.params] + [f"{k}={v}" for k, v in spec.budget_overrides]
     if extras:
         label += " [" + ", ".join(extras) + "]"
     return label

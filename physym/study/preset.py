@@ -32,6 +32,11 @@ config) trains each PINN configuration once per training method
 (:mod:`physym.models.pinn_methods`); each method is its own configuration in the report,
 labelled ``problem/pinn/fnn+method``. Without it PINNs use the default ``adam-lbfgs``.
 
+``engine = "jet"`` (in ``[study]`` or per config) trains the PINN configurations with the jet
+engine (:mod:`physym.models.pinn_engine`; runs it cannot train fall back to DeepXDE and say
+so in their record). Operator and regression configurations ignore it. The engine is part of
+a run's key, so a study keeps the records of one engine apart from the other's.
+
 The controls: ``fill0`` runs the primary ``n`` with constants equal to zero (inputs that
 carry no signal), ``matched`` runs the baseline with its first layer widened to the primary
 setting's parameter count (:class:`~physym.options.ModelOptions` ``match_params``). The
@@ -56,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from physym.expansion import COORDINATE_LAYOUTS, Expansion, parse_fill
+from physym.models.pinn_engine import ENGINES
 from physym.options import ModelOptions
 from physym.registry import get_problem
 from physym.runner import RunSpec, prepare
@@ -71,9 +77,10 @@ DEFAULT_CONTROLS = ("fill0", "matched")
 BIAS_CONTROL_SWITCHES = {"bias_init": (True, False), "bias_lr": (False, True),
                          "equivalent": (True, True)}
 _STUDY_KEYS = {"description", "budget", "seeds", "expand", "fill", "layouts", "controls",
-               "primary", "alpha", "data_seed", "methods"}
+               "primary", "alpha", "data_seed", "methods", "engine"}
 _CONFIG_KEYS = {"problem", "task", "models", "params", "budget", "budget_overrides",
-                "data_seed", "expand", "fill", "seeds", "layouts", "controls", "methods"}
+                "data_seed", "expand", "fill", "seeds", "layouts", "controls", "methods",
+                "engine"}
 
 
 class PresetError(ValueError):
@@ -97,6 +104,7 @@ class ConfigEntry:
     layouts: str | None = None
     controls: tuple[str, ...] | None = None  # when they differ from the preset's
     methods: tuple[str, ...] | None = None  # PINN training methods, each a configuration
+    engine: str | None = None  # PINN training engine, when it differs from the preset's
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,7 @@ class Preset:
     configs: tuple[ConfigEntry, ...] = field(default=())
     source: str = ""
     methods: tuple[str, ...] = ()  # PINN configs: one configuration per method ("" = default)
+    engine: str | None = None  # PINN configs: the training engine (None = the default)
 
     def analysis(self) -> dict[str, Any]:
         """What the statistics need besides the records (stored in ``study.json``)."""
@@ -180,13 +189,14 @@ class Preset:
         seeds = entry.seeds if entry.seeds is not None else self.seeds
         methods = entry.methods if entry.methods is not None else (
             self.methods if cls.kind == "pinn" else ())
+        engine = (entry.engine or self.engine) if cls.kind == "pinn" else None
         out = []
         for model, method in itertools.product(models, methods or (None,)):
             base = RunSpec(
                 problem=entry.problem, task=task, model=model, budget=entry.budget or self.budget,
                 params=entry.params, budget_overrides=entry.budget_overrides,
                 data_seed=self.data_seed if entry.data_seed is None else entry.data_seed,
-                method=method or None,
+                method=method or None, engine=engine,
             )
             for expansion, options in self._arms(entry, cls.layouts_for(model)):
                 first = dataclasses.replace(base, expansion=expansion, options=options)
@@ -252,6 +262,7 @@ def _config(raw: Any, i: int) -> ConfigEntry:
         layouts=raw.get("layouts"),
         controls=_controls(raw["controls"], f"config {i + 1} controls") if "controls" in raw else None,
         methods=_methods(raw["methods"], f"config {i + 1} methods") if "methods" in raw else None,
+        engine=_engine(raw["engine"], f"config {i + 1} engine") if "engine" in raw else None,
     )
 
 
@@ -270,6 +281,12 @@ def _methods(value: Any, what: str) -> tuple[str, ...]:
                                                            for m in value):
         raise PresetError(f"{what} must be a non-empty list of PINN method names, got {value!r}")
     return tuple(value)
+
+
+def _engine(value: Any, what: str) -> str:
+    if value not in ENGINES:
+        raise PresetError(f"{what} must be one of {', '.join(ENGINES)}, got {value!r}")
+    return value
 
 
 def parse_preset(text: str, *, name: str, source: str = "") -> Preset:
@@ -316,6 +333,7 @@ def parse_preset(text: str, *, name: str, source: str = "") -> Preset:
         seeds=_positive_int(study.get("seeds", 3), "seeds"),
         expand=expand, fill=fills, layouts=layouts, controls=controls,
         methods=_methods(study["methods"], "methods") if "methods" in study else (),
+        engine=_engine(study["engine"], "engine") if "engine" in study else None,
         primary_n=primary_n, primary_fill=primary_fill, alpha=alpha,
         data_seed=_int_list(study.get("data_seed", 0), "data_seed")[0],
         configs=tuple(_config(c, i) for i, c in enumerate(configs)), source=source,
