@@ -35,8 +35,8 @@ __all__ = [
 ]
 
 #: Order of the benchmarks in the combined summary.
-ORDER: tuple[str, ...] = ("overhead", "adapter", "pinn", "solvers", "accuracy", "scaling",
-                          "images")
+ORDER: tuple[str, ...] = ("overhead", "adapter", "pinn", "pinn_profile", "solvers", "accuracy",
+                          "scaling", "images")
 #: Training budgets in increasing cost (a benchmark may write one file per budget).
 BUDGETS: tuple[str, ...] = ("smoke", "quick", "standard", "paper")
 
@@ -196,13 +196,20 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
+class Untimed(float):
+    """Seconds an arm spent on one-off setup that its block must not count (a run pays it once,
+    a block of a few hundred steps would be dominated by it): return one from the arm."""
+
+
 def timed(fn: Callable[[], Any], device: torch.device) -> float:
-    """Wall time of ``fn()`` in seconds, including the GPU work it queued."""
+    """Wall time of ``fn()`` in seconds, including the GPU work it queued, less the
+    :class:`Untimed` seconds ``fn`` returns, if any."""
     synchronize(device)
     start = time.perf_counter()
-    fn()
+    out = fn()
     synchronize(device)
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    return elapsed - float(out) if isinstance(out, Untimed) else elapsed
 
 
 def interleaved(arms: Mapping[str, Callable[[], Any]], *, repeats: int, device: torch.device,

@@ -34,7 +34,7 @@ from _common import (BUDGETS, ORDER, Context, environment, print_result, write_r
 #: Benchmark name -> module next to this script.
 MODULES = {"overhead": "bench_overhead", "adapter": "bench_adapter", "solvers": "bench_solvers",
            "accuracy": "bench_accuracy", "scaling": "bench_scaling", "images": "bench_images",
-           "pinn": "bench_pinn"}
+           "pinn": "bench_pinn", "pinn_profile": "bench_pinn_profile"}
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 
 

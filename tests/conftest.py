@@ -14,5 +14,6 @@ def _isolated_data_dir(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _cpu_default_device():
-    torch.set_default_device("cpu")
+    """Every test starts on torch's own default device, the CPU (None: no device mode)."""
+    torch.set_default_device(None)
     yield

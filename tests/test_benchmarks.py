@@ -6,6 +6,7 @@ tests run the entry point as a subprocess, and load single modules by path, regi
 ``_common`` in ``sys.modules`` for the duration of a test.
 """
 
+import copy
 import importlib.util
 import json
 import subprocess
@@ -139,22 +140,43 @@ def test_images_benchmark_quick_writes_ratios(tmp_path):
     assert row["time_ratio"]["median"] > 0 and row["ms_per_step"] > 0
 
 
-def test_pinn_benchmark_quick_compares_four_arms(tmp_path):
+def test_pinn_benchmark_quick_compares_six_arms(tmp_path):
     """benchmarks/bench_pinn.py (issue 17) at tiny sizes: every case, every arm, the ratios."""
     record = _quick("pinn", tmp_path)
     cases = {(r["problem"], r["n"], r["phase"]) for r in record["rows"]}
     assert cases == {(p, n, ph) for p in ("burgers", "helmholtz2d") for n in (0, 4)
                      for ph in ("adam", "lbfgs")}
     for row in record["rows"]:
-        assert set(row["step_s"]) == {"physym", "deepxde", "torch", "jet"}
+        assert set(row["step_s"]) == {"physym", "physym jet", "deepxde", "deepxde fwd",
+                                      "torch", "torch f64"}
         assert all(t > 0 for t in row["step_s"].values())
         assert row["physym_over_deepxde"]["n"] == 1
-    assert "physym / deepxde median" in (tmp_path / "pinn.md").read_text()
+        assert row["deepxde_over_jet"]["n"] == 1 and row["jet_compile_s"] >= 0
+    text = (tmp_path / "pinn.md").read_text()
+    assert "physym / deepxde median" in text and "burgers n=4 adam: deepxde / physym jet" in text
+
+
+def test_pinn_profile_benchmark_quick_splits_time_and_counts_passes(tmp_path):
+    """benchmarks/bench_pinn_profile.py (issue 17): per phase and arm, own time by owner and
+    the counts: DeepXDE's default path takes more autograd passes per loss than the jet
+    engine's one backward."""
+    record = _quick("pinn_profile", tmp_path)
+    rows = {(r["phase"], r["arm"]): r for r in record["rows"]}
+    assert set(rows) == {(ph, a) for ph in ("adam", "lbfgs")
+                         for a in ("physym", "deepxde", "physym jet")}
+    for row in rows.values():
+        assert row["profiled_s"] > 0 and row["loss_evaluations"] >= 1
+        assert row["phase"] == "lbfgs" or row["loss_evaluations"] >= row["steps"]
+        assert sum(row["own_s"].values()) == pytest.approx(row["profiled_s"], rel=0.05)
+    adam = rows["adam", "physym jet"]
+    assert adam["autograd_passes"] <= adam["loss_evaluations"] + 2
+    assert rows["adam", "deepxde"]["autograd_passes"] >= 3 * rows["adam", "deepxde"]["steps"]
 
 
 @pytest.mark.parametrize("problem_name", ["burgers", "helmholtz2d"])
 def test_pinn_benchmark_torch_loss_is_deepxdes_loss(common, monkeypatch, problem_name):
-    """The hand-written loop optimises DeepXDE's objective: equal losses at equal weights."""
+    """The hand-written loops (float32 and float64) and the forward-mode DeepXDE script optimise
+    DeepXDE's objective: equal losses at equal weights."""
     bench = _load("bench_pinn", monkeypatch)
     from physym import Expansion, get_problem
     from physym.models.pinn import build_fnn, load_deepxde
@@ -171,5 +193,14 @@ def test_pinn_benchmark_torch_loss_is_deepxdes_loss(common, monkeypatch, problem
     want = float(np.sum(model.train_state.loss_train))
     got = float(bench._losses_fn(problem_name, problem, data)(net))
     assert got == pytest.approx(want, rel=1e-5)
-    jet = float(bench._jet_loss_fn(problem_name, problem, data, net, compile=False)())
-    assert jet == pytest.approx(want, rel=1e-5)
+    got64 = float(bench._losses_fn(problem_name, problem, data, torch.float64)(
+        copy.deepcopy(net).double()))
+    assert got64 == pytest.approx(want, rel=1e-5)
+    forward = dde.Model(bench._forward_mode_data(dde, problem_name, problem, data), net)
+    dde.config.autodiff = "forward"
+    try:
+        forward.compile("adam", lr=1e-3, verbose=0)
+        forward.train(iterations=0, verbose=0)
+    finally:
+        dde.config.autodiff = "reverse"
+    assert float(np.sum(forward.train_state.loss_train)) == pytest.approx(want, rel=1e-5)

@@ -11,8 +11,9 @@ settings, but:
   problem's :meth:`~physym.problem.PINNProblem.jet_residual`, on the domain points only;
 * that domain loss is compiled by :func:`torch.compile` (eager when compilation fails, with
   the reason in the record);
-* the boundary and initial conditions are DeepXDE's own ``bc.error`` on the condition points
-  (which come first in ``data.train_x``), evaluated eagerly;
+* value conditions (``DirichletBC``, ``IC``) are part of that compiled loss, against targets
+  computed once by DeepXDE's own ``bc.error``; the other conditions are DeepXDE's ``bc.error``
+  on the condition points (which come first in ``data.train_x``), evaluated eagerly;
 * the loop is a plain torch loop that mirrors DeepXDE's: Adam (``torch.optim.Adam``, as
   DeepXDE's ``"adam"``), then ``torch.optim.LBFGS`` in chunks of
   :data:`~physym.models.pinn_train.LBFGS_CHUNK` iterations with DeepXDE's options, ending
@@ -104,7 +105,13 @@ def jet_fallback(dde: Any, problem: "PINNProblem", data: Any, net: Any, method: 
 class _Loss:
     """The total training loss of ``net`` on ``data``'s points, as DeepXDE sums it: the mean
     square of each residual term on the domain points and of each condition's error on its
-    own points (no loss weights)."""
+    own points (no loss weights).
+
+    Value conditions (DeepXDE's ``DirichletBC`` and ``IC``: ``error = u[:, c] - values`` with
+    values fixed by the points) are evaluated inside the compiled loss, from one plain forward
+    pass on the condition points against targets computed once here; the other conditions
+    (Neumann, Robin, periodic, operator, point-set) run eagerly through DeepXDE's ``bc.error``.
+    """
 
     def __init__(self, dde: Any, problem: "PINNProblem", data: Any, net: Any, *,
                  compile: bool) -> None:
@@ -119,18 +126,36 @@ class _Loss:
         emb = input_embedding(net, self.x_domain.shape[1], dtype=first.dtype,
                               device=first.device)
         directions = tuple(problem.jet_second_derivatives or ())
+        value_types = (dde.icbc.DirichletBC, dde.icbc.IC)
+        values: list[tuple[int, int, int, torch.Tensor]] = []  # (begin, end, component, target)
+        self.eager_bcs: list[int] = []
+        for i, bc in enumerate(data.bcs):
+            beg, end = self.starts[i], self.starts[i + 1]
+            if type(bc) in value_types and end > beg:
+                zeros = torch.zeros((self.n_bc, len(problem.output_names)), dtype=first.dtype,
+                                    device=first.device)
+                target = -bc.error(data.train_x, self.x_bc, zeros, beg, end)  # = values
+                values.append((beg, end, int(bc.component), as_t(target).detach()))
+            else:
+                self.eager_bcs.append(i)
+        x_values = self.x_bc
 
-        def domain() -> torch.Tensor:
+        def compiled_part() -> torch.Tensor:
             jet = jet_forward(net, self.x_domain, emb, directions)
             terms = problem.jet_residual(self.x_domain, jet)
             terms = terms if isinstance(terms, (list, tuple)) else [terms]
-            return sum(torch.mean(torch.square(t)) for t in terms)
+            total = sum(torch.mean(torch.square(t)) for t in terms)
+            if values:
+                u = net(x_values)
+                for beg, end, c, target in values:
+                    total = total + torch.mean(torch.square(u[beg:end, c:c + 1] - target))
+            return total
 
         self.compiled, self.compile_s, self.compile_error = False, 0.0, None
-        self.domain: Callable[[], torch.Tensor] = domain
+        self.domain: Callable[[], torch.Tensor] = compiled_part
         if compile:
             torch.compiler.reset()  # a new network object: start from clean guards
-            fast = torch.compile(domain)
+            fast = torch.compile(compiled_part)
             start = time.perf_counter()
             try:
                 fast().backward()  # compile now; the gradient is zeroed before any step
@@ -143,15 +168,15 @@ class _Loss:
             net.zero_grad(set_to_none=True)
 
     def conditions(self) -> torch.Tensor | float:
-        """The sum of the conditions' mean-square errors (DeepXDE's ``bc.error``)."""
-        if self.n_bc == 0:
+        """The sum of the other conditions' mean-square errors (DeepXDE's ``bc.error``)."""
+        if not self.eager_bcs:
             return 0.0
         x = self.x_bc.clone().requires_grad_(True)
         y = self.net(x)
         total = 0.0
-        for i, bc in enumerate(self.data.bcs):
+        for i in self.eager_bcs:
             beg, end = self.starts[i], self.starts[i + 1]
-            error = bc.error(self.data.train_x, x, y, beg, end)
+            error = self.data.bcs[i].error(self.data.train_x, x, y, beg, end)
             total = total + torch.mean(torch.square(error))
         self.dde.grad.clear()
         return total

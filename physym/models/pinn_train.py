@@ -8,6 +8,7 @@ training loss every ``1/100`` of the budget. The loss is read from what the opti
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any, Callable
 
@@ -20,8 +21,22 @@ from physym.models._bias import adam_groups
 from physym.options import ModelOptions
 from physym.problem import TrainingDiverged
 
-__all__ = ["train_phases", "lbfgs_options", "lbfgs_stop", "LBFGS_CHUNK", "LBFGS_GTOL",
-           "HISTORY_POINTS"]
+__all__ = ["device_scope", "train_phases", "lbfgs_options", "lbfgs_stop", "LBFGS_CHUNK",
+           "LBFGS_GTOL", "HISTORY_POINTS"]
+
+
+def device_scope(device: torch.device | str) -> contextlib.AbstractContextManager[Any]:
+    """``with torch.device(device)``, or no context where ``device`` already is torch's default.
+
+    The device context is a torch function mode: it intercepts every torch call of the
+    training loop, which cost 3-5% of a CPU PINN step (``benchmarks/bench_pinn_profile.py``,
+    ``__torch_function__`` of ``torch/utils/_device.py``). Where the default device is the
+    one asked for it changes nothing, so it is left out there.
+    """
+    if torch.device(device) == torch.get_default_device():
+        return contextlib.nullcontext()
+    return torch.device(device)
+
 
 #: L-BFGS iterations per DeepXDE chunk (progress is reported between chunks).
 LBFGS_CHUNK = 50

@@ -49,3 +49,36 @@ def test_engine_spec() -> None:
         from physym.runner import prepare
         prepare(RunSpec("darcy", task="operator", expansion=Expansion(0, layout="channels"),
                         engine="jet"))
+
+
+@pytest.mark.parametrize("problem_name", ["burgers", "wave1d", "allen_cahn", "helmholtz2d",
+                                          "lid_driven_cavity"])
+def test_jet_loss_is_deepxdes_loss_with_every_kind_of_condition(problem_name: str) -> None:
+    """At equal weights the jet engine's loss (eager, and compiled for Burgers) equals the
+    sum DeepXDE trains on to 1e-5 relative: value conditions (Dirichlet, IC) inside the
+    compiled part, the others (wave1d's u_t(x, 0) = 0, allen_cahn's periodic) through
+    DeepXDE's bc.error; the cavity has several outputs."""
+    import numpy as np
+    import torch
+
+    from physym import get_problem
+    from physym.models.pinn import build_fnn, load_deepxde
+    from physym.models.pinn_engine import _Loss, jet_fallback
+
+    dde = load_deepxde()
+    problem = get_problem(problem_name).task("pinn")()
+    budget = problem.budget("smoke")
+    dde.config.set_random_seed(0)
+    data = problem.deepxde_data(dde, budget)
+    torch.manual_seed(0)
+    net = build_fnn(dde, d_in=len(problem.input_names), d_out=len(problem.output_names),
+                    budget=budget, expansion=Expansion(4))
+    assert jet_fallback(dde, problem, data, net, "adam-lbfgs") is None
+    model = dde.Model(data, net)
+    model.compile("adam", lr=1e-3, verbose=0)
+    model.train(iterations=0, verbose=0)
+    want = float(np.sum(model.train_state.loss_train))
+    loss = _Loss(dde, problem, data, net, compile=problem_name == "burgers")
+    assert float(loss().detach()) == pytest.approx(want, rel=1e-5)
+    kinds = {type(bc).__name__ for bc in data.bcs}
+    assert bool(loss.eager_bcs) == bool(kinds - {"DirichletBC", "IC"}), kinds

@@ -104,3 +104,32 @@ def testlbfgs_stop_reasons():
     opt.param_groups[0]["tolerance_change"] = 0.0
     opt.state[opt.param_groups[0]["params"][0]]["t"] = 0.0
     assert lbfgs_stop(opt, 3, 5000) == "no progress"
+
+
+def test_device_scope_adds_no_device_mode_where_the_device_is_the_default():
+    import contextlib
+
+    import torch
+
+    from physym.models.pinn_train import device_scope
+
+    assert isinstance(device_scope("cpu"), contextlib.nullcontext)
+    assert isinstance(device_scope(torch.device("cpu")), contextlib.nullcontext)
+    meta = device_scope("meta")  # another device: the real context, tensors made there
+    assert isinstance(meta, torch.device)
+    with meta:
+        assert torch.zeros(2).device.type == "meta"
+    assert torch.zeros(2).device.type == "cpu"
+
+
+def test_loading_deepxde_leaves_no_device_mode_on_the_cpu():
+    """DeepXDE's import (and physym's restore of the default device after it) must not leave a
+    global torch device mode, which would intercept every torch call of training."""
+    import torch
+    from torch.overrides import _get_current_function_mode_stack
+
+    from physym.models.pinn import load_deepxde
+
+    load_deepxde()
+    assert torch.get_default_device() == torch.device("cpu")
+    assert not any(type(m).__name__ == "DeviceContext" for m in _get_current_function_mode_stack())
