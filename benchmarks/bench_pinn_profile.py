@@ -53,7 +53,7 @@ def _owner(filename: str) -> str:
 def _split(stats: pstats.Stats) -> dict[str, Any]:
     """Own time by owner, loss evaluations, backward passes and the top functions."""
     owners = {"physym": 0.0, "deepxde": 0.0, "torch ops": 0.0, "other": 0.0}
-    losses = backwards = 0
+    losses = passes = 0
     top: list[tuple[float, str]] = []
     for (filename, _, name), (_, calls, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
         owner = _owner(filename)
@@ -65,10 +65,10 @@ def _split(stats: pstats.Stats) -> dict[str, Any]:
         elif name == "__call__" and filename.endswith("pinn_engine.py"):
             losses += calls
         elif name == "_engine_run_backward":
-            backwards += calls
+            passes += calls
         top.append((own, f"{name} ({filename.rsplit('/', 1)[-1]})"))
     top.sort(reverse=True)
-    return {"own_s": owners, "loss_evaluations": losses, "autograd_passes": backwards,
+    return {"own_s": owners, "loss_evaluations": losses, "autograd_passes": passes,
             "top": [(label, round(s, 4)) for s, label in top[:4]]}
 
 

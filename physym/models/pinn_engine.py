@@ -129,16 +129,15 @@ class _Loss:
         value_types = (dde.icbc.DirichletBC, dde.icbc.IC)
         values: list[tuple[int, int, int, torch.Tensor]] = []  # (begin, end, component, target)
         self.eager_bcs: list[int] = []
+        zeros = torch.zeros((self.n_bc, len(problem.output_names)), dtype=first.dtype,
+                            device=first.device)  # error(u = 0) = -values for value conditions
         for i, bc in enumerate(data.bcs):
             beg, end = self.starts[i], self.starts[i + 1]
             if type(bc) in value_types and end > beg:
-                zeros = torch.zeros((self.n_bc, len(problem.output_names)), dtype=first.dtype,
-                                    device=first.device)
                 target = -bc.error(data.train_x, self.x_bc, zeros, beg, end)  # = values
                 values.append((beg, end, int(bc.component), as_t(target).detach()))
             else:
                 self.eager_bcs.append(i)
-        x_values = self.x_bc
 
         def compiled_part() -> torch.Tensor:
             jet = jet_forward(net, self.x_domain, emb, directions)
@@ -146,7 +145,7 @@ class _Loss:
             terms = terms if isinstance(terms, (list, tuple)) else [terms]
             total = sum(torch.mean(torch.square(t)) for t in terms)
             if values:
-                u = net(x_values)
+                u = net(self.x_bc)
                 for beg, end, c, target in values:
                     total = total + torch.mean(torch.square(u[beg:end, c:c + 1] - target))
             return total
