@@ -229,3 +229,27 @@ def test_a_record_of_a_changed_budget_is_set_aside_and_redone(tmp_path):
     plan = plan_study(preset, tmp_path, resume=True)
     assert plan.stale == [key] and [s.key() for s in plan.todo] == [key]
     assert len(list((tmp_path / "records" / "stale").glob(f"{key}.*.json"))) == 1
+
+
+def test_resuming_keeps_the_creation_date_and_records_say_what_software_ran_them(tmp_path):
+    import importlib.metadata
+    import platform
+
+    from physym.study.executors import VERSIONED
+
+    preset = parse_preset(TINY, name="tiny")
+    plan_study(preset, tmp_path)
+    meta = tmp_path / "study.json"
+    first = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**first, "created": "2000-01-01T00:00:00+00:00"}))
+    plan = plan_study(preset, tmp_path)
+    again = json.loads(meta.read_text())
+    assert again["created"] == "2000-01-01T00:00:00+00:00" and again["planned"] > again["created"]
+    plan.todo[:] = plan.todo[:1]
+    run_study(plan, device="cpu", threads=1)
+    (record,) = [json.loads(p.read_text()) for p in (tmp_path / "records").glob("*.json")]
+    versions = record["provenance"]["versions"]
+    assert set(versions) == {"python", *VERSIONED}
+    assert versions["python"] == platform.python_version()
+    assert versions["torch"] == importlib.metadata.version("torch")
+    assert versions["deepxde"] == importlib.metadata.version("deepxde")

@@ -12,6 +12,7 @@ import concurrent.futures as cf
 import logging
 import multiprocessing
 import os
+import platform
 import socket
 import threading
 import time
@@ -23,12 +24,33 @@ import psutil
 from physym.runner import RunSpec
 
 __all__ = ["execute_record", "ExecutorError", "iter_records", "default_threads", "check_scheduler",
-           "check_executor_args"]
+           "check_executor_args", "software_versions"]
 
 logger = logging.getLogger(__name__)
 
 class ExecutorError(RuntimeError):
     """An executor that cannot start (unreachable scheduler, bad worker count)."""
+
+
+#: Distributions whose versions go into every record's provenance: a record's numbers
+#: depend on them (torch's kernels, DeepXDE's training loop, neuraloperator's layers).
+VERSIONED = ("physym", "torch", "deepxde", "neuraloperator", "numpy", "scipy")
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of Python and of :data:`VERSIONED` in the process that ran a record.
+
+    A distribution that is not installed is reported as ``"absent"``.
+    """
+    from importlib import metadata  # noqa: PLC0415
+
+    versions = {"python": platform.python_version()}
+    for name in VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
 
 
 def default_threads(workers: int) -> int:
@@ -62,7 +84,7 @@ def execute_record(spec_dict: dict[str, Any], device: str, threads: int) -> dict
                            reason=f"{type(exc).__name__}: {exc}").to_dict()
     record["provenance"] = {
         "wall_time": time.perf_counter() - start, "host": socket.gethostname(),
-        "pid": os.getpid(), "torch_threads": threads,
+        "pid": os.getpid(), "torch_threads": threads, "versions": software_versions(),
     }
     if record["status"] == "failed":
         record["error"] = None  # JSON has no NaN; a failed run has no error to count

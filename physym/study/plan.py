@@ -63,6 +63,7 @@ def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan
     grid = [s.grid_key() for s in specs]
     meta_path = root / "study.json"
     stale: list[str] = []
+    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if meta_path.is_file():
         try:
             old = json.loads(meta_path.read_text())
@@ -75,6 +76,7 @@ def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan
                 f"{str(root)!r} holds another study (preset {old.get('preset')!r}, "
                 f"{len(old_keys)} runs; this one has {len(keys)}); use another --out")
         stale = sorted(set(old_keys) - set(keys))
+        created = old.get("created", created)  # resuming keeps the study's first date
     elif resume:
         raise StudyDirError(f"nothing to resume: {str(root)!r} holds no study.json")
     store = RecordStore(root)
@@ -94,7 +96,8 @@ def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan
     write_json(meta_path, {
         "preset": preset.name, "source": preset.source, "description": preset.description,
         "analysis": preset.analysis(), "physym_version": __version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": created,
+        "planned": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "keys": keys, "grid_keys": grid,
     })
     return StudyPlan(root, specs, todo, done, corrupt, resumed=bool(done or corrupt),
