@@ -1,9 +1,10 @@
-"""The study report (physym.study.report): the convergence section and stalled runs."""
+"""The study report (physym.study.report): the headline, the convergence section and stalled runs."""
 
 from __future__ import annotations
 
 from physym.convergence import Phase, training_record
 from physym.expansion import Expansion
+from physym.options import ModelOptions
 from physym.runner import RunResult, RunSpec
 from physym.study.report import build_report
 from physym.study.store import RecordStore
@@ -53,3 +54,24 @@ def test_records_without_training_give_no_convergence_section(tmp_path):
         store.write(r)
     build_report(tmp_path)
     assert "## Convergence" not in (tmp_path / "report.md").read_text()
+
+
+def test_the_headline_says_when_no_parameter_matched_control_ran(tmp_path):
+    store = RecordStore(tmp_path / "none")
+    for r in _records():
+        store.write(r)
+    build_report(tmp_path / "none")
+    assert "no parameter-matched control ran." in (tmp_path / "none" / "report.md").read_text()
+    store = RecordStore(tmp_path / "matched")
+    records = _records()
+    for r in records[:3]:  # the baselines, and a parameter-matched baseline of each seed
+        spec = RunSpec.from_dict(r["spec"])
+        matched = RunSpec(spec.problem, spec.task, spec.model, Expansion(0), spec.seed,
+                          spec.budget, options=ModelOptions(match_params=4))
+        records.append(RunResult(matched, "ok", error=r["error"], n_params=14).to_dict())
+    for r in records:
+        store.write(r)
+    build_report(tmp_path / "matched")
+    text = (tmp_path / "matched" / "report.md").read_text()
+    # the expanded arm's error is a fifth of the matched arm's in every seed
+    assert "1 of the 1 with a parameter-matched control beat it significantly." in text

@@ -253,3 +253,18 @@ def test_resuming_keeps_the_creation_date_and_records_say_what_software_ran_them
     assert versions["python"] == platform.python_version()
     assert versions["torch"] == importlib.metadata.version("torch")
     assert versions["deepxde"] == importlib.metadata.version("deepxde")
+
+
+def test_prepare_data_solves_each_pinn_reference_once_before_the_runs(tmp_path, monkeypatch):
+    from physym.study.plan import prepare_data
+
+    monkeypatch.setenv("PHYSYM_DATA", str(tmp_path))
+    specs = [RunSpec("lid_driven_cavity", "pinn", "fnn", Expansion(n), seed, "smoke")
+             for n in (0, 4) for seed in (0, 1)]
+    specs.append(RunSpec("wave1d", "pinn", "fnn", Expansion(0), 0, "smoke"))  # exact: no file
+    messages = []
+    assert prepare_data(specs, progress=messages.append) == 2
+    assert [m.split()[1] for m in messages] == ["lid_driven_cavity", "wave1d"]
+    (cached,) = tmp_path.glob("reference-lid_driven_cavity-*.h5")
+    before = cached.stat().st_mtime_ns
+    assert prepare_data(specs) == 2 and cached.stat().st_mtime_ns == before  # read, not redone

@@ -105,10 +105,14 @@ def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan
 
 
 def prepare_data(specs: list[RunSpec], *, progress: Callable[[str], None] | None = None) -> int:
-    """Generate (and cache) every operator data set the runs need, once, in this process.
+    """Generate (and cache) every operator data set and PINN reference the runs need, once,
+    in this process.
 
     Done before fanning out so that parallel workers read one cached file instead of each
-    generating it. Returns the number of distinct data sets.
+    generating it (two workers starting the same configuration would otherwise both solve
+    for it). A PINN problem's reference is made by evaluating its ``exact`` at one of its
+    evaluation points: a solver-backed reference is solved and cached then, an exact
+    solution costs nothing. Returns the number of distinct data sets and references.
     """
     import torch  # noqa: PLC0415
 
@@ -117,6 +121,14 @@ def prepare_data(specs: list[RunSpec], *, progress: Callable[[str], None] | None
     seen = set()
     for spec in specs:
         problem, _, budget = prepare(spec)
+        if problem.kind == "pinn":
+            ident = ("pinn", spec.problem, spec.params)
+            if ident not in seen:
+                seen.add(ident)
+                if progress is not None:
+                    progress(f"reference: {spec.problem} {dict(spec.params) or ''}")
+                problem.exact(problem.evaluation_points()[:1])
+            continue
         if problem.kind != "operator" or spec.data is not None:
             continue
         ident = (spec.problem, spec.task, spec.params, budget.n_train + budget.n_test,

@@ -26,6 +26,14 @@ from physym.study.store import RecordStore
 __all__ = ["load_study", "build_report", "stats_dataset"]
 
 
+def _matched_sentence(h: dict[str, Any]) -> str:
+    """How many configurations beat their parameter-matched control, of those that had one."""
+    if not h.get("with_matched_control"):
+        return "no parameter-matched control ran."
+    return (f"{h['beats_matched_control']} of the {h['with_matched_control']} with a "
+            "parameter-matched control beat it significantly.")
+
+
 def load_study(root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[str]]:
     """``(study.json contents or {}, sound records by key, corrupt-record lines)``.
 
@@ -113,8 +121,7 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
         f"{fmt(h['fraction_best_improved'], '.2f')} | {_ci(h['fraction_best_improved_ci'])} |",
         f"| paper (arXiv 2409.06402) | – | ≈{PAPER_FRACTION:.2f} | – |", "",
         f"{h['worse']} configuration(s) got significantly worse, {h['no_change']} showed no "
-        f"significant change; {h['beats_matched_control']} beat the parameter-matched control "
-        "significantly.", "",
+        f"significant change; {_matched_sentence(h)}", "",
         "## Per configuration", "",
         "Errors are relative L2 on held-out data, mean ± std over seeds. *change* is the "
         "geometric mean of the paired error ratios minus one, with its 95% interval.", "",

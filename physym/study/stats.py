@@ -284,6 +284,7 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
     worse = sum(c.primary.verdict == "worse" for c in counted)
     lower = sum(c.primary.ratio < 1.0 for c in counted)
     best_improved = sum(c.best is not None and c.best.verdict == "improved" for c in counted)
+    with_matched = sum("matched" in c.controls for c in counted)
     beats_matched = sum("matched" in c.controls and c.controls["matched"].verdict == "improved"
                         for c in counted)
     headline = {
@@ -296,7 +297,7 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
         "best_improved": best_improved,
         "fraction_best_improved": best_improved / n if n else math.nan,
         "fraction_best_improved_ci": wilson(best_improved, n),
-        "beats_matched_control": beats_matched,
+        "beats_matched_control": beats_matched, "with_matched_control": with_matched,
         "paper_fraction": PAPER_FRACTION,
     }
     label = f"n={primary_n} fill={primary_fill:.4g}"
