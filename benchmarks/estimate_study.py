@@ -7,6 +7,7 @@ run's time is extrapolated linearly in the work (``fixed + cost x steps``):
 
 * operators: 1 and 2 epochs on a pilot training set of ``2 x batch_size`` samples at the
   budget's resolution -> cost per sample-epoch, times ``n_train x epochs``;
+* image classifiers: 1 and 2 epochs on the budget's training set -> cost per epoch;
 * PINNs and MLPs: Adam ``a`` and ``2a`` iterations (no L-BFGS), then ``a`` Adam + ``l``
   L-BFGS iterations -> cost per Adam and per L-BFGS iteration (L-BFGS stopping early on
   its tolerance would make the real run shorter: the estimate is an upper bound there).
@@ -72,6 +73,17 @@ def _operator_estimate(spec: RunSpec, budget, device) -> dict:
                       "data_s_per_sample": per_sample_data}}
 
 
+def _epoch_estimate(spec: RunSpec, budget, device) -> dict:
+    """Image classifiers: 1 and 2 epochs on the budget's own training set."""
+    _timed(spec, device, epochs=1)  # warm-up: imports, data loading and caching
+    t1 = _timed(spec, device, epochs=1)
+    t2 = _timed(spec, device, epochs=2)
+    per_epoch = max(t2 - t1, 1e-9)
+    fixed = max(t1 - per_epoch, 0.0)
+    return {"train_s": fixed + per_epoch * budget.epochs, "data_s": 0.0,
+            "pilot": {"t_epoch1": t1, "t_epoch2": t2}}
+
+
 def _iterative_estimate(spec: RunSpec, budget, device, *, adam: int = 100, lbfgs: int = 50) -> dict:
     _timed(spec, device, adam_iterations=10, lbfgs_iterations=0)  # warm-up (DeepXDE import)
     t1 = _timed(spec, device, adam_iterations=adam, lbfgs_iterations=0)
@@ -112,6 +124,7 @@ def main() -> None:
         problem, _, budget = prepare(base)
         console.log(f"pilot {key[0]}/{key[1]}/{key[2]} ({len(members)} runs)")
         est = (_operator_estimate(base, budget, device) if problem.kind == "operator"
+               else _epoch_estimate(base, budget, device) if problem.kind == "classification"
                else _iterative_estimate(base, budget, device))
         data_key = (key[0], key[1], key[3], base.budget, key[5])
         data_s = est["data_s"] if data_key not in data_seen else 0.0

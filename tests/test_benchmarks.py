@@ -204,3 +204,21 @@ def test_pinn_benchmark_torch_loss_is_deepxdes_loss(common, monkeypatch, problem
     finally:
         dde.config.autodiff = "reverse"
     assert float(np.sum(forward.train_state.loss_train)) == pytest.approx(want, rel=1e-5)
+
+
+def test_estimate_study_times_every_kind_of_configuration(tmp_path):
+    """benchmarks/estimate_study.py on a tiny preset with an image classifier and a regression
+    MLP: one row per configuration, a positive time for each, the wall time they add up to."""
+    preset = tmp_path / "tiny.toml"
+    preset.write_text('[study]\nbudget = "smoke"\nseeds = 1\nexpand = [2]\ncontrols = []\n'
+                      'config = [ { problem = "digits", models = ["cnn"] },'
+                      ' { problem = "qcd_eos" } ]\n')
+    subprocess.run([sys.executable, str(BENCH / "estimate_study.py"), str(preset),
+                    "--workers", "2", "--device", "cpu", "--out", str(tmp_path)],
+                   check=True, capture_output=True, timeout=600)
+    record = _strict_json(tmp_path / "estimate_tiny.json")
+    assert [r["config"] for r in record["configs"]] == ["digits/classification/cnn",
+                                                        "qcd_eos/regression/mlp"]
+    assert all(r["runs"] == 2 and r["per_run_s"] > 0 for r in record["configs"])
+    train = sum(r["train_s"] for r in record["configs"])
+    assert record["estimated_wall_s"] == pytest.approx(record["estimated_data_s"] + train / 2)
