@@ -9,6 +9,7 @@ share a file system with it), so killing a study loses at most the runs in fligh
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import logging
 import multiprocessing
 import os
@@ -37,20 +38,26 @@ class ExecutorError(RuntimeError):
 VERSIONED = ("physym", "torch", "deepxde", "neuraloperator", "numpy", "scipy")
 
 
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    from importlib import metadata  # noqa: PLC0415
+
+    versions = [("python", platform.python_version())]
+    for name in VERSIONED:
+        try:
+            versions.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            versions.append((name, "absent"))
+    return tuple(versions)
+
+
 def software_versions() -> dict[str, str]:
-    """Versions of Python and of :data:`VERSIONED` in the process that ran a record.
+    """Versions of Python and of :data:`VERSIONED` in the process that ran a record (looked
+    up once per process).
 
     A distribution that is not installed is reported as ``"absent"``.
     """
-    from importlib import metadata  # noqa: PLC0415
-
-    versions = {"python": platform.python_version()}
-    for name in VERSIONED:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+    return dict(_versions())
 
 
 def default_threads(workers: int) -> int:

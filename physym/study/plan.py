@@ -123,23 +123,23 @@ def prepare_data(specs: list[RunSpec], *, progress: Callable[[str], None] | None
         problem, _, budget = prepare(spec)
         if problem.kind == "pinn":
             ident = ("pinn", spec.problem, spec.params)
-            if ident not in seen:
-                seen.add(ident)
-                if progress is not None:
-                    progress(f"reference: {spec.problem} {dict(spec.params) or ''}")
-                problem.exact(problem.evaluation_points()[:1])
+            what = f"reference: {spec.problem} {dict(spec.params) or ''}"
+        elif problem.kind == "operator" and spec.data is None:
+            ident = (spec.problem, spec.task, spec.params, budget.n_train + budget.n_test,
+                     budget.resolution, spec.data_seed)
+            what = (f"data: {spec.problem} {dict(spec.params) or ''} "
+                    f"{budget.n_train + budget.n_test} samples at {budget.resolution}")
+        else:
             continue
-        if problem.kind != "operator" or spec.data is not None:
-            continue
-        ident = (spec.problem, spec.task, spec.params, budget.n_train + budget.n_test,
-                 budget.resolution, spec.data_seed)
         if ident in seen:
             continue
         seen.add(ident)
         if progress is not None:
-            progress(f"data: {spec.problem} {dict(spec.params) or ''} "
-                     f"{budget.n_train + budget.n_test} samples at {budget.resolution}")
-        operator_dataset(problem, budget, data_seed=spec.data_seed, device=torch.device("cpu"))
+            progress(what)
+        if problem.kind == "pinn":
+            problem.exact(problem.evaluation_points()[:1])
+        else:
+            operator_dataset(problem, budget, data_seed=spec.data_seed, device=torch.device("cpu"))
     return len(seen)
 
 
