@@ -75,3 +75,17 @@ def test_the_headline_says_when_no_parameter_matched_control_ran(tmp_path):
     text = (tmp_path / "matched" / "report.md").read_text()
     # the expanded arm's error is a fifth of the matched arm's in every seed
     assert "1 of the 1 with a parameter-matched control beat it significantly." in text
+
+
+def test_all_arms_lists_each_seeds_error(tmp_path):
+    store = RecordStore(tmp_path)
+    for r in _records():
+        store.write(r)
+    build_report(tmp_path)
+    section = (tmp_path / "report.md").read_text().split("## All arms")[1].split("##")[0]
+    baseline = next(line for line in section.splitlines() if "| baseline |" in line)
+    expanded = next(line for line in section.splitlines()
+                    if line.startswith("| burgers") and "| baseline |" not in line)
+    # errors 0.1 (1 + seed) / (1 + n) of _records, for n = 0 and n = 4
+    assert "| 0: 0.1, 1: 0.2, 2: 0.3 |" in baseline, baseline
+    assert "| 0: 0.02, 1: 0.04, 2: 0.06 |" in expanded, expanded

@@ -62,6 +62,11 @@ def _ci(pair: tuple[float, float]) -> str:
     return "–" if not math.isfinite(lo) else f"[{lo:.2f}, {hi:.2f}]"
 
 
+def _by_seed(errors: dict[int, float]) -> str:
+    """``0: 4.7e-01, 1: 3.8e-01``: an arm's error of every seed, in seed order."""
+    return ", ".join(f"{seed}: {fmt(e, '.2g')}" for seed, e in sorted(errors.items())) or "–"
+
+
 def _convergence(records: list[dict[str, Any]]) -> list[str]:
     """The ``Convergence`` section: per configuration and arm, how many recorded runs met
     the criterion of :mod:`physym.convergence`, and every run whose optimiser stalled."""
@@ -147,14 +152,15 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
             f"{p.verdict if p else 'no primary arm'} | {best} | {vs.get('fill0', '–')} | "
             f"{vs.get('matched', '–')} | {params} |")
     lines += _mechanism(st)
-    lines += ["", "## All arms", "", "| configuration | arm | ok | failed | mean | median | "
-              "change vs baseline | p (t) | verdict |", "|---|---|---|---|---|---|---|---|---|"]
+    lines += ["", "## All arms", "", "Errors by seed are relative L2 errors, seed: error.", "",
+              "| configuration | arm | ok | failed | mean | median | errors by seed | "
+              "change vs baseline | p (t) | verdict |", "|---|---|---|---|---|---|---|---|---|---|"]
     for c in st.configs:
         comp = {x.arm: x for x in c.comparisons}
         for a in c.arms.values():
             x = comp.get(a.arm)
             lines.append(f"| {c.label} | {a.label} | {len(a.errors)} | {a.n_failed} | "
-                         f"{fmt(a.mean)} | {fmt(a.median)} | "
+                         f"{fmt(a.mean)} | {fmt(a.median)} | {_by_seed(a.errors)} | "
                          f"{_pct(x.relative_change) if x else '–'} | "
                          f"{fmt(x.p_t, '.3f') if x else '–'} | {x.verdict if x else 'reference'} |")
     lines += _convergence(records)
