@@ -63,7 +63,7 @@ def _ci(pair: tuple[float, float]) -> str:
 
 
 def _by_seed(errors: dict[int, float]) -> str:
-    """``0: 4.7e-01, 1: 3.8e-01``: an arm's error of every seed, in seed order."""
+    """``0: 0.47, 1: 0.38``: an arm's error of every seed, in seed order."""
     return ", ".join(f"{seed}: {fmt(e, '.2g')}" for seed, e in sorted(errors.items())) or "–"
 
 
