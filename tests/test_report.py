@@ -89,3 +89,22 @@ def test_all_arms_lists_each_seeds_error(tmp_path):
     # errors 0.1 (1 + seed) / (1 + n) of _records, for n = 0 and n = 4
     assert "| 0: 0.1, 1: 0.2, 2: 0.3 |" in baseline, baseline
     assert "| 0: 0.02, 1: 0.04, 2: 0.06 |" in expanded, expanded
+
+
+def test_the_headline_names_configurations_where_neither_arm_learned(tmp_path):
+    store = RecordStore(tmp_path / "learned")
+    for r in _records():
+        store.write(r)
+    build_report(tmp_path / "learned")
+    text = (tmp_path / "learned" / "report.md").read_text()
+    assert "| improved, excluding those where neither arm learned | 1 / 1 |" in text
+    assert "at least one of baseline and primary arm has a median error below 1" in text
+    store = RecordStore(tmp_path / "untrained")
+    for r in _records():  # errors of 1.1 to 1.5: both arms worse than predicting zero
+        r["error"] += 1.0
+        store.write(r)
+    build_report(tmp_path / "untrained")
+    text = (tmp_path / "untrained" / "report.md").read_text()
+    assert "| improved, excluding those where neither arm learned | 0 / 0 |" in text
+    assert "In 1 configuration(s) neither the baseline nor the primary arm learned" in text
+    assert "compare untrained models: burgers" in text

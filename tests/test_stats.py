@@ -10,7 +10,7 @@ import pytest
 from physym.expansion import Expansion
 from physym.options import ModelOptions
 from physym.runner import RunResult, RunSpec
-from physym.study.stats import analyse, compare_arms, wilson
+from physym.study.stats import ZERO_ERROR, analyse, compare_arms, wilson
 
 
 def _record(problem: str, model: str, n: int, seed: int, error: float, *, fill: float = math.pi,
@@ -53,6 +53,28 @@ def test_clear_improvement_regression_and_noise():
     # the controls: the expanded arm beats both the zero-fill and the matched baseline
     assert {v.verdict for v in better.controls.values()} == {"improved"}
     assert better.best is not None and better.best.arm == better.primary.arm
+
+
+def test_configurations_where_neither_arm_learned_are_named_and_excluded_from_one_count():
+    rng = np.random.default_rng(1)
+    base = np.exp(rng.normal(-4, 0.3, size=4))
+    # "untrained": both arms at errors of about 1.2, the expanded one significantly lower;
+    # "rescued": the baseline learned nothing, the expanded arm did: it counts as learned
+    records = (_config("better", base, np.full(4, 0.5) * np.exp(rng.normal(0, 0.02, 4)))
+               + _config("untrained", np.full(4, 1.3) * np.exp(rng.normal(0, 0.01, 4)),
+                         np.full(4, 0.9) * np.exp(rng.normal(0, 0.01, 4)))
+               + _config("rescued", np.full(4, 1.2), np.full(4, 0.01) * np.exp(rng.normal(0, 0.1, 4))))
+    st = analyse(records, primary_n=4, primary_fill=math.pi)
+    by = {c.label.split("/")[0]: c for c in st.configs}
+    assert by["untrained"].primary.verdict == "improved"
+    assert by["untrained"].neither_learned
+    assert not by["rescued"].neither_learned and not by["better"].neither_learned
+    assert by["rescued"].role("baseline").median >= ZERO_ERROR
+    h = st.headline
+    assert (h["counted"], h["improved"]) == (3, 3)
+    assert (h["counted_learned"], h["improved_learned"]) == (2, 2)
+    assert h["neither_learned"] == [by["untrained"].label]
+    assert h["fraction_improved_learned"] == pytest.approx(1.0)
 
 
 def test_identical_arms_are_no_change_and_failed_runs_are_not_paired():

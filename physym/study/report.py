@@ -19,8 +19,8 @@ from physym._text import fmt
 from physym.io import atomic_path, write_netcdf
 from physym.spec import RunSpec
 from physym.study.preset import Arm, config_label
-from physym.study.stats import PAPER_FRACTION, ConfigStats, StudyStats, analyse, \
-    reproduced_fraction
+from physym.study.stats import PAPER_FRACTION, ZERO_ERROR, ConfigStats, StudyStats, \
+    analyse, reproduced_fraction
 from physym.study.store import RecordStore
 
 __all__ = ["load_study", "build_report", "stats_dataset"]
@@ -32,6 +32,17 @@ def _matched_sentence(h: dict[str, Any]) -> str:
         return "no parameter-matched control ran."
     return (f"{h['beats_matched_control']} of the {h['with_matched_control']} with a "
             "parameter-matched control beat it significantly.")
+
+
+def _unlearned_sentence(h: dict[str, Any]) -> str:
+    """Which configurations compare two models no better than predicting zero."""
+    names = h.get("neither_learned", [])
+    if not names:
+        return ("In every configuration at least one of baseline and primary arm has a median "
+                f"error below {ZERO_ERROR:g}, the error of predicting zero.")
+    return (f"In {len(names)} configuration(s) neither the baseline nor the primary arm learned "
+            f"(both median errors ≥ {ZERO_ERROR:g}, the error of predicting zero everywhere), "
+            "so their verdicts compare untrained models: " + ", ".join(names) + ".")
 
 
 def load_study(root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[str]]:
@@ -124,9 +135,12 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
         f"{fmt(h['fraction_lower_error'], '.2f')} | {_ci(h['fraction_lower_error_ci'])} |",
         f"| improved at the best setting (Bonferroni) | {h['best_improved']} / {h['counted']} | "
         f"{fmt(h['fraction_best_improved'], '.2f')} | {_ci(h['fraction_best_improved_ci'])} |",
+        f"| improved, excluding those where neither arm learned | {h['improved_learned']} / "
+        f"{h['counted_learned']} | {fmt(h['fraction_improved_learned'], '.2f')} | "
+        f"{_ci(h['fraction_improved_learned_ci'])} |",
         f"| paper (arXiv 2409.06402) | – | ≈{PAPER_FRACTION:.2f} | – |", "",
         f"{h['worse']} configuration(s) got significantly worse, {h['no_change']} showed no "
-        f"significant change; {_matched_sentence(h)}", "",
+        f"significant change; {_matched_sentence(h)} {_unlearned_sentence(h)}", "",
         "## Per configuration", "",
         "Errors are relative L2 on held-out data, mean ± std over seeds. *change* is the "
         "geometric mean of the paired error ratios minus one, with its 95% interval.", "",

@@ -19,6 +19,12 @@ with a lower geometric-mean error at all (the looser count), and the fraction im
 at the *best* setting with a Bonferroni-corrected alpha (choosing the best of several
 settings after the fact would otherwise inflate it).
 
+Untrained configurations: a relative L2 error of 1 is that of predicting zero everywhere. A
+configuration whose baseline *and* primary arm both have a median error ``>= ZERO_ERROR``
+(:attr:`ConfigStats.neither_learned`) compares two models that learned nothing; it stays in
+the headline counts, and the headline also gives the fraction improved among the others
+(``improved_learned`` of ``counted_learned``).
+
 Mechanism: where a study ran the bias-equivalent controls, :func:`reproduced_fraction` is the
 share of the primary setting's effect that the ``equivalent`` control reproduces, the ratio of
 log geometric-mean error ratios ``log(equivalent / baseline) / log(expanded / baseline)``, and
@@ -40,11 +46,14 @@ from physym.runner import RunSpec
 from physym.spec import parse_params, replace_fields
 from physym.study.preset import CONTROLS, Arm, config_key, config_label
 
-__all__ = ["PAPER_FRACTION", "PairedTest", "ArmStats", "ConfigStats", "StudyStats",
+__all__ = ["PAPER_FRACTION", "ZERO_ERROR", "PairedTest", "ArmStats", "ConfigStats", "StudyStats",
            "compare_arms", "wilson", "analyse", "reproduced_fraction", "identity_note"]
 
 #: Fraction of PDE surrogate models improved by expansion in arXiv 2409.06402.
 PAPER_FRACTION = 0.75
+
+#: Relative L2 error of the zero prediction: a median error at or above it learned nothing.
+ZERO_ERROR = 1.0
 
 
 @dataclass
@@ -168,6 +177,14 @@ class ConfigStats:
         """The (first) arm of a role: ``baseline``, ``matched``, ``fill0`` or ``expanded``."""
         return next((a for a in self.arms.values() if a.role == role), None)
 
+    @property
+    def neither_learned(self) -> bool:
+        """Baseline and primary arm both no better than zero (median error >= ZERO_ERROR)."""
+        base = self.role("baseline")
+        prim = self.arms.get(self.primary.arm) if self.primary is not None else None
+        return (base is not None and prim is not None
+                and base.median >= ZERO_ERROR and prim.median >= ZERO_ERROR)
+
 
 @dataclass
 class StudyStats:
@@ -284,6 +301,8 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
     worse = sum(c.primary.verdict == "worse" for c in counted)
     lower = sum(c.primary.ratio < 1.0 for c in counted)
     best_improved = sum(c.best is not None and c.best.verdict == "improved" for c in counted)
+    learned = [c for c in counted if not c.neither_learned]
+    improved_learned = sum(c.primary.verdict == "improved" for c in learned)
     with_matched = sum("matched" in c.controls for c in counted)
     beats_matched = sum("matched" in c.controls and c.controls["matched"].verdict == "improved"
                         for c in counted)
@@ -297,6 +316,10 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
         "best_improved": best_improved,
         "fraction_best_improved": best_improved / n if n else math.nan,
         "fraction_best_improved_ci": wilson(best_improved, n),
+        "counted_learned": len(learned), "improved_learned": improved_learned,
+        "fraction_improved_learned": improved_learned / len(learned) if learned else math.nan,
+        "fraction_improved_learned_ci": wilson(improved_learned, len(learned)),
+        "neither_learned": [c.label for c in counted if c.neither_learned],
         "beats_matched_control": beats_matched, "with_matched_control": with_matched,
         "paper_fraction": PAPER_FRACTION,
     }
