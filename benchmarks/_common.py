@@ -35,8 +35,8 @@ __all__ = [
 ]
 
 #: Order of the benchmarks in the combined summary.
-ORDER: tuple[str, ...] = ("overhead", "adapter", "pinn", "pinn_profile", "solvers", "accuracy",
-                          "scaling", "images")
+ORDER: tuple[str, ...] = ("overhead", "adapter", "pinn", "pinn_profile", "solvers", "references",
+                          "accuracy", "scaling", "images")
 #: Training budgets in increasing cost (a benchmark may write one file per budget).
 BUDGETS: tuple[str, ...] = ("smoke", "quick", "standard", "paper")
 

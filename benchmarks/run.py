@@ -1,4 +1,5 @@
-"""physym benchmarks: expansion overhead, adapter overhead, solver throughput, accuracy, scaling.
+"""physym benchmarks: expansion overhead, adapter overhead, solver throughput, reference generation,
+accuracy, scaling.
 
 Usage::
 
@@ -34,7 +35,8 @@ from _common import (BUDGETS, ORDER, Context, environment, print_result, write_r
 #: Benchmark name -> module next to this script.
 MODULES = {"overhead": "bench_overhead", "adapter": "bench_adapter", "solvers": "bench_solvers",
            "accuracy": "bench_accuracy", "scaling": "bench_scaling", "images": "bench_images",
-           "pinn": "bench_pinn", "pinn_profile": "bench_pinn_profile"}
+           "pinn": "bench_pinn", "pinn_profile": "bench_pinn_profile",
+           "references": "bench_references"}
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 
 

@@ -222,3 +222,20 @@ def test_estimate_study_times_every_kind_of_configuration(tmp_path):
     assert all(r["runs"] == 2 and r["per_run_s"] > 0 for r in record["configs"])
     train = sum(r["train_s"] for r in record["configs"])
     assert record["estimated_wall_s"] == pytest.approx(record["estimated_data_s"] + train / 2)
+
+
+def test_references_benchmark_quick_generates_then_reads(tmp_path):
+    """benchmarks/bench_references.py: the cavity's reference is solved into an empty cache,
+    then read back from the file it wrote; the cavity is exempt from the 60-s target."""
+    record = _quick("references", tmp_path)
+    (row,) = record["rows"]
+    assert row["problem"] == "lid_driven_cavity" and row["cache_files"] == 1
+    assert row["cache_bytes"] > 0 and 0 < row["read_s"] < row["generate_s"]
+    assert row["under_target"] is None and record["targets"][0]["met"] is None
+
+
+def test_references_benchmark_finds_every_solver_backed_problem(common, monkeypatch):
+    names = _load("bench_references", monkeypatch).solver_backed()
+    assert {"gray_scott", "lid_driven_cavity", "poisson_lshape", "burgers2d",
+            "heat2d_varying_coef", "wave2d_heterogeneous", "kdv"} <= set(names)
+    assert "burgers" not in names and "taylor_green" not in names
