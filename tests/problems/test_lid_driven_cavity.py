@@ -262,7 +262,8 @@ def test_finer_grid_richardson() -> None:
     # it, Ghia's table within 4.9e-3 / 9.3e-3: the deviation from Ghia is Ghia's, not the
     # reference's. On the scoring grid, 128 vs 256 (relative L2): u 6.4e-3, v 5.9e-3,
     # p 3.4e-2, pooled 1.3e-2; at >= 0.1 from the lid corners 1.6e-3, 2.6e-3, 6.2e-3.
-    LidDrivenCavityPINN().reference()
+    problem = LidDrivenCavityPINN()
+    problem.reference()
     coarse, sol, fine = _cavity(64), _cavity(128), solve_cavity(256, RE)
     assert fine["residual"][0] < TOLERANCE
     far = _corner_distance(64) >= 0.3
