@@ -48,8 +48,15 @@ class PINNBudget:
         Adam steps at learning rate ``lr``.
     lbfgs_iterations : int
         Maximum L-BFGS iterations after Adam (0 disables it).
+    lr : float
+        Adam learning rate.
     seeds : int
         Default number of seeds of ``physym solve``.
+    lbfgs_restarts : int
+        Times L-BFGS may start again with a fresh history after its line search made no
+        progress before ``lbfgs_iterations`` (issue 18's stall; see
+        :func:`physym.models.pinn_train.lbfgs_segments`). ``0`` is DeepXDE's own behaviour:
+        the phase ends there. Runs that never stall train identically for any value.
     """
 
     num_domain: int
@@ -61,11 +68,12 @@ class PINNBudget:
     lbfgs_iterations: int
     lr: float = 1e-3
     seeds: int = 3
+    lbfgs_restarts: int = 20
 
     def __post_init__(self) -> None:
         _check_fields(self, positive=("num_domain", "width", "depth", "seeds"),
                       non_negative=("num_boundary", "num_initial", "adam_iterations",
-                                    "lbfgs_iterations"))
+                                    "lbfgs_iterations", "lbfgs_restarts"))
 
     @property
     def total_steps(self) -> int:

@@ -12,7 +12,9 @@ The best loss (a running minimum) is used instead of the last one, so that Adam'
 step-to-step noise cannot fake or hide a fall. A phase has **stalled** when its optimiser
 stopped for lack of progress (a line search that returned a zero step) before
 :data:`STALL_FRACTION` (10%) of its allowed iterations: the L-BFGS failure recorded in
-issue 18, where one seed stopped after 3 of 5000 iterations.
+issue 18, where one seed stopped after 3 of 5000 iterations. The PINN trainers start
+L-BFGS again with a fresh history after such a stop (:func:`physym.models.pinn_train.lbfgs_segments`);
+a phase counts as stalled only when it is still short of that fraction after its restarts.
 """
 
 from __future__ import annotations
@@ -50,17 +52,24 @@ class Phase:
     limit : int
         Iterations allowed by the budget.
     stop : str
-        One of :data:`STOP_REASONS`.
+        One of :data:`STOP_REASONS`: why its last optimiser stopped.
+    restarts : int
+        Times the optimiser was started again with a fresh history after a line search that
+        made no progress (L-BFGS; :func:`physym.models.pinn_train.lbfgs_segments`).
+        ``iterations`` counts every start.
     """
 
     optimizer: str
     iterations: int
     limit: int
     stop: str
+    restarts: int = 0
 
     def __post_init__(self) -> None:
         if self.stop not in STOP_REASONS:
             raise ValueError(f"stop must be one of {', '.join(STOP_REASONS)}, got {self.stop!r}")
+        if self.restarts < 0:
+            raise ValueError(f"restarts must be >= 0, got {self.restarts!r}")
 
     @property
     def stalled(self) -> bool:

@@ -73,4 +73,13 @@ def test_record_is_json_ready_and_states_its_criterion():
     assert json.loads(json.dumps(record)) == record
     assert record["criterion"] == CRITERION and "5%" in CRITERION and "20%" in CRITERION
     assert record["phases"][0] == {"optimizer": "adam", "iterations": 1000, "limit": 1000,
-                                   "stop": "iteration limit"}
+                                   "stop": "iteration limit", "restarts": 0}
+
+
+def test_a_phase_counts_restarts_and_stalls_only_when_still_short_after_them():
+    # restarted twice and still stopped for no progress after 3 + 2 + 1 iterations: stalled
+    assert Phase("lbfgs", 6, 5000, "no progress", restarts=2).stalled
+    # restarted and then ran to the limit: not stalled
+    assert not Phase("lbfgs", 5000, 5000, "iteration limit", restarts=1).stalled
+    with pytest.raises(ValueError, match="restarts must be >= 0"):
+        Phase("lbfgs", 3, 5000, "no progress", restarts=-1)

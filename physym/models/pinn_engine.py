@@ -43,7 +43,8 @@ import torch
 from physym.budgets import PINNBudget
 from physym.convergence import Phase, training_record
 from physym.models.pinn_jet import input_embedding, jet_forward, jet_unsupported
-from physym.models.pinn_train import HISTORY_POINTS, _adam, lbfgs_options, lbfgs_stop
+from physym.models.pinn_train import (HISTORY_POINTS, _adam, lbfgs_options, lbfgs_segments,
+                                      lbfgs_stop)
 from physym.options import ModelOptions
 from physym.problem import TrainingDiverged
 
@@ -230,42 +231,50 @@ def train_jet(dde: Any, problem: "PINNProblem", data: Any, net: Any, *, budget: 
     final = float(loss_fn().detach())
     _check(final, "after Adam")
     history.append((budget.adam_iterations, final))
-    counted = 0
+    counted = 0  # L-BFGS iterations as DeepXDE's loop counts them (its last chunk of one is not)
     if budget.lbfgs_iterations > 0:
-        settings = lbfgs_options(dde, budget.lbfgs_iterations)
-        opt = torch.optim.LBFGS(
-            net.parameters(), lr=1, max_iter=settings["iter_per_step"],
-            max_eval=settings["fun_per_step"], tolerance_grad=settings["gtol"],
-            tolerance_change=settings["ftol"], history_size=settings["maxcor"],
-            line_search_fn="strong_wolfe" if settings["maxls"] > 0 else None)
         first = next(net.parameters())
 
-        def closure() -> torch.Tensor:
-            value = loss_fn()
-            opt.zero_grad()
-            value.backward()
-            return value
+        def segment(limit: int) -> tuple[int, str, float]:
+            nonlocal counted
+            settings = lbfgs_options(dde, limit)
+            opt = torch.optim.LBFGS(
+                net.parameters(), lr=1, max_iter=settings["iter_per_step"],
+                max_eval=settings["fun_per_step"], tolerance_grad=settings["gtol"],
+                tolerance_change=settings["ftol"], history_size=settings["maxcor"],
+                line_search_fn="strong_wolfe" if settings["maxls"] > 0 else None)
 
-        def n_iter() -> int:
-            return int(opt.state[first].get("n_iter", 0)) if first in opt.state else 0
+            def closure() -> torch.Tensor:
+                value = loss_fn()
+                opt.zero_grad()
+                value.backward()
+                return value
 
-        recorded: list[tuple[int, float]] = []
-        while counted < budget.lbfgs_iterations:
-            before = float(opt.step(closure).detach())
-            recorded.append((budget.adam_iterations + counted, before))
-            done = n_iter()
-            if done - counted <= 1 or not math.isfinite(before):
-                break  # DeepXDE's "converged" (a chunk of one iteration), or no step at all
-            if progress is not None:
-                progress(done - counted)
-            counted = done
-        done = n_iter()
-        stop = ("non-finite loss" if not all(math.isfinite(v) for _, v in recorded)
-                else lbfgs_stop(opt, done, budget.lbfgs_iterations))
-        phases.append(Phase("lbfgs", done, budget.lbfgs_iterations, stop))
+            def n_iter() -> int:
+                return int(opt.state[first].get("n_iter", 0)) if first in opt.state else 0
+
+            start, seen, recorded = counted, 0, []
+            while seen < settings["maxiter"]:  # DeepXDE's loop bound
+                before = float(opt.step(closure).detach())
+                recorded.append((budget.adam_iterations + start + seen, before))
+                done = n_iter()
+                if done - seen <= 1 or not math.isfinite(before):
+                    break  # DeepXDE's "converged" (a chunk of one iteration), or no step at all
+                if progress is not None:
+                    progress(done - seen)
+                seen = done
+            history.extend(recorded[1:])  # its first point is the previous end again
+            counted = start + seen
+            if not all(math.isfinite(v) for _, v in recorded):
+                return n_iter(), "non-finite loss", math.nan
+            return n_iter(), lbfgs_stop(opt, n_iter(), limit), float(loss_fn().detach())
+
+        done, stop, restarts = lbfgs_segments(segment, limit=budget.lbfgs_iterations,
+                                              start_loss=final,
+                                              max_restarts=budget.lbfgs_restarts)
+        phases.append(Phase("lbfgs", done, budget.lbfgs_iterations, stop, restarts))
         if stop == "non-finite loss":
             raise TrainingDiverged("non-finite training loss in L-BFGS")
-        history += recorded[1:]  # its first point is Adam's final loss again
         final = float(loss_fn().detach())
         _check(final, "in L-BFGS")
         history.append((budget.adam_iterations + done, final))

@@ -82,3 +82,37 @@ def test_jet_loss_is_deepxdes_loss_with_every_kind_of_condition(problem_name: st
     assert float(loss().detach()) == pytest.approx(want, rel=1e-5)
     kinds = {type(bc).__name__ for bc in data.bcs}
     assert bool(loss.eager_bcs) == bool(kinds - {"DirichletBC", "IC"}), kinds
+
+
+def _force_stall(monkeypatch, module) -> list[int]:
+    """Make the first L-BFGS optimiser of ``module`` end after 3 iterations for lack of
+    progress (the issue-18 stall); return the limits each optimiser was given."""
+    real_stop, real_options = module.lbfgs_stop, module.lbfgs_options
+    limits: list[int] = []
+
+    def options(dde, iterations):
+        limits.append(iterations)
+        return real_options(dde, 3 if len(limits) == 1 else iterations)
+
+    def stop(opt, done, limit):
+        return "no progress" if len(limits) == 1 else real_stop(opt, done, limit)
+
+    monkeypatch.setattr(module, "lbfgs_options", options)
+    monkeypatch.setattr(module, "lbfgs_stop", stop)
+    return limits
+
+
+def test_both_engines_restart_a_stalled_lbfgs_alike(monkeypatch) -> None:
+    """After a forced stall each engine starts L-BFGS again with what is left of the limit,
+    and both record the same phases (iterations, restarts, stop)."""
+    import physym.models.pinn_engine as pe
+    import physym.models.pinn_train as pt
+
+    deepxde_limits = _force_stall(monkeypatch, pt)
+    ref = _run(None, 4)
+    jet_limits = _force_stall(monkeypatch, pe)
+    jet = _run("jet", 4)
+    assert ref.status == jet.status == "ok"
+    assert deepxde_limits[:2] == jet_limits[:2] == [10, 7]
+    assert ref.training["phases"] == jet.training["phases"]
+    assert ref.training["phases"][1]["restarts"] >= 1

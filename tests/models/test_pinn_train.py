@@ -11,7 +11,7 @@ import torch
 from physym.budgets import PINNBudget
 from physym.expansion import Expansion
 from physym.models.pinn import fit_pinn
-from physym.models.pinn_train import lbfgs_stop, _StepRecorder
+from physym.models.pinn_train import lbfgs_segments, lbfgs_stop, _StepRecorder
 from physym.problems.burgers import BurgersPINN
 
 BUDGET = PINNBudget(60, 10, 10, width=8, depth=2, adam_iterations=200, lbfgs_iterations=30)
@@ -27,7 +27,7 @@ def fit():
 def test_record_counts_the_iterations_of_each_phase(fit):
     adam, lbfgs = fit.training["phases"]
     assert adam == {"optimizer": "adam", "iterations": 200, "limit": 200,
-                    "stop": "iteration limit"}
+                    "stop": "iteration limit", "restarts": 0}
     assert lbfgs["optimizer"] == "lbfgs" and lbfgs["limit"] == 30
     assert 1 <= lbfgs["iterations"] <= 30
     assert lbfgs["stop"] == "iteration limit" if lbfgs["iterations"] == 30 else True
@@ -133,3 +133,76 @@ def test_loading_deepxde_leaves_no_device_mode_on_the_cpu():
     load_deepxde()
     assert torch.get_default_device() == torch.device("cpu")
     assert not any(type(m).__name__ == "DeviceContext" for m in _get_current_function_mode_stack())
+
+
+class _Segments:
+    """A fake L-BFGS: each call plays the next ``(iterations, stop, final_loss)``."""
+
+    def __init__(self, *plays):
+        self.plays, self.limits = list(plays), []
+
+    def __call__(self, limit):
+        self.limits.append(limit)
+        return self.plays.pop(0)
+
+
+def test_lbfgs_restarts_after_a_stall_that_lowered_the_loss_and_counts_every_iteration():
+    seg = _Segments((3, "no progress", 0.5), (200, "no progress", 0.1), (797, "iteration limit", 0.01))
+    assert lbfgs_segments(seg, limit=1000, start_loss=1.0, max_restarts=20) == (1000, "iteration limit", 2)
+    assert seg.limits == [1000, 997, 797]  # each restart gets what is left of the limit
+
+
+def test_lbfgs_does_not_restart_a_run_that_did_not_stall():
+    for stop in ("iteration limit", "tolerance", "non-finite loss"):
+        seg = _Segments((40, stop, 0.5), (1, "iteration limit", 0.0))
+        assert lbfgs_segments(seg, limit=1000, start_loss=1.0, max_restarts=20) == (40, stop, 0)
+        assert len(seg.plays) == 1
+
+
+def test_lbfgs_does_not_repeat_a_fresh_start_that_made_no_progress():
+    # a restart from the point where the previous fresh start began would repeat it exactly
+    seg = _Segments((2, "no progress", 1.0), (5, "no progress", 0.5))
+    assert lbfgs_segments(seg, limit=1000, start_loss=1.0, max_restarts=20) == (2, "no progress", 0)
+    # after a productive segment, a restart that gains nothing ends the phase
+    seg = _Segments((3, "no progress", 0.5), (2, "no progress", 0.5), (5, "tolerance", 0.1))
+    assert lbfgs_segments(seg, limit=1000, start_loss=1.0, max_restarts=20) == (5, "no progress", 1)
+
+
+def test_lbfgs_restarts_are_bounded():
+    plays = [(1, "no progress", 1.0 / (k + 2)) for k in range(10)]
+    total, stop, restarts = lbfgs_segments(_Segments(*plays), limit=1000, start_loss=1.0,
+                                           max_restarts=4)
+    assert restarts == 4 and total == 5 and stop == "no progress"
+    # 0 restarts is DeepXDE's own behaviour: the phase ends at the first stall
+    seg = _Segments((3, "no progress", 0.5), (5, "tolerance", 0.1))
+    assert lbfgs_segments(seg, limit=1000, start_loss=1.0, max_restarts=0) == (3, "no progress", 0)
+
+
+def test_a_stalled_lbfgs_phase_restarts_and_reaches_its_limit_in_a_real_fit(monkeypatch):
+    """Force the issue-18 stall in a real DeepXDE fit: the first L-BFGS optimiser returns a
+    zero step after 3 iterations, as the strong-Wolfe search did. The phase restarts with a
+    fresh optimiser and runs to its limit; the record says so."""
+    import physym.models.pinn_train as pt
+
+    real_stop, real_options = pt.lbfgs_stop, pt.lbfgs_options
+    limits = []
+
+    def options(dde, iterations):  # the first optimiser ends after 3 iterations ...
+        limits.append(iterations)
+        return real_options(dde, 3 if len(limits) == 1 else iterations)
+
+    def stop(opt, done, limit):  # ... for lack of progress
+        return "no progress" if len(limits) == 1 else real_stop(opt, done, limit)
+
+    budget = PINNBudget(60, 10, 10, width=8, depth=2, adam_iterations=50, lbfgs_iterations=30)
+    monkeypatch.setattr(pt, "lbfgs_options", options)
+    monkeypatch.setattr(pt, "lbfgs_stop", stop)
+    fit = fit_pinn(BurgersPINN(), model="fnn", expansion=Expansion(0), budget=budget, seed=0,
+                   device=torch.device("cpu"))
+    lbfgs = fit.training["phases"][1]
+    assert limits[:2] == [30, 27]  # the restart gets what is left of the limit
+    assert lbfgs["restarts"] >= 1 and lbfgs["iterations"] > 3
+    assert lbfgs["stop"] != "no progress" or lbfgs["iterations"] == 30
+    its = [i for i, _ in fit.training["loss_history"]]
+    assert its == sorted(its) and its[-1] == 50 + lbfgs["iterations"]
+    assert fit.training["stalled"] is False
