@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from physym.convergence import Phase, training_record
 from physym.expansion import Expansion
 from physym.options import ModelOptions
@@ -108,3 +110,67 @@ def test_the_headline_names_configurations_where_neither_arm_learned(tmp_path):
     assert "| improved, excluding those where neither arm learned | 0 / 0 |" in text
     assert "In 1 configuration(s) neither the baseline nor the primary arm learned" in text
     assert "compare untrained models: burgers" in text
+
+
+def test_a_stalled_run_is_flagged_and_the_verdict_is_repeated_without_it(tmp_path):
+    """Issue 18: a stalled run is never silently averaged in. The baseline of seed 0 stalls
+    (and has a large error); the report names the configuration, gives its stalled seed,
+    and the primary comparison without that seed pair."""
+    from physym.study.stats import analyse
+
+    records = _records()
+    for r in records:
+        if r["spec"]["expansion"]["n"] == 0 and r["spec"]["seed"] == 0:
+            r["error"] = 5.0
+    st = analyse(records)
+    (c,) = st.configs
+    assert c.stalled_seeds == {0} and c.role("baseline").stalled == {0}
+    assert c.primary.n_pairs == 3 and c.primary_unstalled.n_pairs == 2
+    assert c.primary_unstalled.ratio == pytest.approx(1 / 5)  # seeds 1, 2: error / 5
+    h = st.headline
+    assert h["with_stalled"] == [c.label] and h["counted_unstalled"] == 1
+    store = RecordStore(tmp_path)
+    for r in records:
+        store.write(r)
+    build_report(tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "| improved, stalled seed pairs left out | " in text
+    assert f"a baseline or primary run stalled (its optimiser stopped for no progress early; " \
+           f"see Convergence): {c.label}" in text
+    assert "seed 0; without: -80.0%" in text
+
+
+def test_budget_axis_gives_a_section_and_a_figure(tmp_path):
+    """Issue 18: one configuration at two budgets; the report says whether the verdict
+    changes with the budget and draws budget_effect.png."""
+    from physym.study.stats import analyse, budget_axis
+
+    records = []
+    for budget, factor in (("smoke", 1.5), ("quick", 0.5)):  # worse at smoke, better at quick
+        for n in (0, 4):
+            for seed in range(3):
+                spec = RunSpec("burgers", "pinn", "fnn", Expansion(n), seed, budget)
+                error = 0.1 * (1 + 0.1 * seed) * (factor if n else 1.0)
+                records.append(RunResult(spec, "ok", error=error, n_params=10).to_dict())
+    st = analyse(records)
+    (family, configs), = budget_axis(st).items()
+    assert family == "burgers/pinn/fnn" and [c.budget for c in configs] == ["smoke", "quick"]
+    assert [c.primary.verdict for c in configs] == ["worse", "improved"]
+    store = RecordStore(tmp_path)
+    for r in records:
+        store.write(r)
+    _, written = build_report(tmp_path)
+    assert tmp_path / "budget_effect.png" in written
+    text = (tmp_path / "report.md").read_text()
+    assert "## Budget: does the verdict change with training time?" in text
+    assert ("- burgers/pinn/fnn: the verdict changes with the budget (smoke: worse; "
+            "quick: improved).") in text
+
+
+def test_a_study_at_one_budget_has_no_budget_section(tmp_path):
+    store = RecordStore(tmp_path)
+    for r in _records():
+        store.write(r)
+    _, written = build_report(tmp_path)
+    assert "## Budget" not in (tmp_path / "report.md").read_text()
+    assert tmp_path / "budget_effect.png" not in written

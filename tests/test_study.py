@@ -67,6 +67,12 @@ def test_paper_preset_has_the_full_grid():
     ("[study]\nspeed = 1\nconfig = [{problem = 'qcd_eos'}]", "unknown [study] key 'speed'"),
     ("config = [{task = 'pinn'}]", "must be a table with a 'problem'"),
     ("config = [{problem = 'qcd_eos', colour = 1}]", "unknown key 'colour'"),
+    ("[study]\nbudget = 'smoke'\nbudgets = ['quick']\nconfig = [{problem = 'qcd_eos'}]",
+     "give either budget or budgets"),
+    ("[study]\nbudgets = []\nconfig = [{problem = 'qcd_eos'}]", "budgets must be a list"),
+    ("[study]\nbudgets = ['smoke', 'smoke']\nconfig = [{problem = 'qcd_eos'}]",
+     "distinct budget names"),
+    ("config = [{problem = 'qcd_eos', budgets = ['smoke', 'huge']}]", "huge"),
 ])
 def test_malformed_presets_are_refused(text, message):
     with pytest.raises(PresetError, match=message.replace("[", r"\[")):
@@ -84,6 +90,20 @@ def test_configs_are_validated_before_anything_runs(config, message):
     preset = parse_preset(f"[study]\nbudget = 'smoke'\nconfig = [{config}]", name="bad")
     with pytest.raises(PresetError, match=f"config 1.*{message}"):
         preset.specs()
+
+
+def test_budget_axis_runs_every_configuration_at_each_budget():
+    text = """[study]
+budgets = ["smoke", "quick"]
+seeds = 2
+controls = []
+config = [{ problem = "qcd_eos" }, { problem = "burgers", budget = "smoke" }]
+"""
+    specs = parse_preset(text, name="axis").specs()
+    qcd = [s for s in specs if s.problem == "qcd_eos"]
+    assert sorted({s.budget for s in qcd}) == ["quick", "smoke"] and len(qcd) == 2 * 2 * 2
+    # a config's own budget wins over the preset's axis
+    assert {s.budget for s in specs if s.problem == "burgers"} == {"smoke"}
 
 
 def test_unknown_preset_names_the_available_ones():

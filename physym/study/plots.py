@@ -3,7 +3,9 @@
 * :func:`plot_improvement` — the paper-style bar chart: relative error change of the primary
   setting per configuration with its 95% interval, coloured by verdict;
 * :func:`plot_error_vs_expansion` — error relative to the baseline against ``n`` for every
-  configuration (geometric mean over paired seeds, primary fill and default layout).
+  configuration (geometric mean over paired seeds, primary fill and default layout);
+* :func:`plot_budget_effect` — the budget axis: the primary setting's error ratio against the
+  budget, one line per configuration that ran at two or more budgets.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from physym.io import atomic_path
-from physym.study.stats import PAPER_FRACTION, StudyStats
+from physym.study.stats import PAPER_FRACTION, StudyStats, budget_axis
 
-__all__ = ["plot_improvement", "plot_error_vs_expansion"]
+__all__ = ["plot_improvement", "plot_error_vs_expansion", "plot_budget_effect"]
 
 _COLOURS = {"improved": "#2a9d4b", "worse": "#c0392b", "no significant change": "#8c8c8c",
             "insufficient": "#d0d0d0"}
@@ -90,4 +92,36 @@ def plot_error_vs_expansion(st: StudyStats, path: Path) -> Path:
     if fill is not None:
         ax.set_title(f"fill = {fill:.4g}", fontsize=10)
     ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return _save(fig, path)
+
+
+def plot_budget_effect(st: StudyStats, path: Path) -> Path:
+    """Error ratio expanded / baseline (log axis, 95% CI) against the budget, one line per
+    configuration with two or more budgets; markers coloured by verdict."""
+    axis = budget_axis(st)
+    budgets = sorted({c.budget for cs in axis.values() for c in cs},
+                     key=lambda b: min(i for cs in axis.values() for i, c in enumerate(cs)
+                                       if c.budget == b))
+    fig = _figure(7.5, 4.5)
+    ax = fig.add_subplot()
+    for k, (family, configs) in enumerate(axis.items()):
+        pts = [(budgets.index(c.budget), c.primary) for c in configs if c.primary is not None
+               and c.primary.n_pairs > 0]
+        if not pts:
+            continue
+        x = np.array([i for i, _ in pts]) + 0.04 * (k - len(axis) / 2)  # dodge overlapping bars
+        r = np.array([p.ratio for _, p in pts])
+        low = np.array([p.ratio_low if math.isfinite(p.ratio_low) else p.ratio for _, p in pts])
+        high = np.array([p.ratio_high if math.isfinite(p.ratio_high) else p.ratio for _, p in pts])
+        line = ax.errorbar(x, r, yerr=np.vstack([r - low, high - r]), marker="", capsize=3,
+                           linewidth=1.2, label=family)
+        ax.scatter(x, r, c=[_COLOURS[p.verdict] for _, p in pts], s=40, zorder=3,
+                   edgecolors=line[0].get_color())
+    ax.set_yscale("log")
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(budgets)), budgets)
+    ax.set_xlabel("budget")
+    ax.set_ylabel("error ratio expanded / baseline\n(geometric mean, 95% CI; < 1 = better)")
+    ax.set_title(f"{st.primary_label}: the effect against the training budget", fontsize=10)
+    ax.legend(fontsize=7, loc="best")
     return _save(fig, path)

@@ -32,21 +32,17 @@ config) trains each PINN configuration once per training method
 (:mod:`physym.models.pinn_methods`); each method is its own configuration in the report,
 labelled ``problem/pinn/fnn+method``. Without it PINNs use the default ``adam-lbfgs``.
 
+``budgets = ["quick", "standard"]`` (instead of ``budget``) is the budget axis: each budget
+its own configuration, compared in the report's "Budget" section.
+
 ``engine = "jet"`` (in ``[study]`` or per config) trains the PINN configurations with the jet
 engine (:mod:`physym.models.pinn_engine`; runs it cannot train fall back to DeepXDE and say
 so in their record). Operator and regression configurations ignore it. The engine is part of
 a run's key, so a study keeps the records of one engine apart from the other's.
 
-The controls: ``fill0`` runs the primary ``n`` with constants equal to zero (inputs that
-carry no signal), ``matched`` runs the baseline with its first layer widened to the primary
-setting's parameter count (:class:`~physym.options.ModelOptions` ``match_params``). The
-bias-equivalent controls are baselines that imitate the primary setting's first-layer bias:
-``bias_init`` starts from the expanded network's initial function (auxiliary columns folded
-into the bias), ``bias_lr`` trains the first-layer bias at ``1 + n|c|`` times the learning
-rate, ``equivalent`` does both (under Adam without weight decay, the expanded network itself).
-``equivariant`` is the baseline averaged over the problem's declared symmetry group (the
-technique the paper calls the most effective symmetry breaking; :mod:`physym.equivariance`).
-``controls`` defaults to ``["fill0", "matched"]``.
+The controls (``fill0``, ``matched``, the bias-equivalent ``bias_init``, ``bias_lr`` and
+``equivalent``, and ``equivariant``) are baselines built by :meth:`Preset._arms`; docs/study.md
+says what each one controls for. ``controls`` defaults to ``["fill0", "matched"]``.
 """
 
 from __future__ import annotations
@@ -76,9 +72,9 @@ DEFAULT_CONTROLS = ("fill0", "matched")
 #: The bias-equivalent controls and their (bias_init, bias_lr) switches.
 BIAS_CONTROL_SWITCHES = {"bias_init": (True, False), "bias_lr": (False, True),
                          "equivalent": (True, True)}
-_STUDY_KEYS = {"description", "budget", "seeds", "expand", "fill", "layouts", "controls",
-               "primary", "alpha", "data_seed", "methods", "engine"}
-_CONFIG_KEYS = {"problem", "task", "models", "params", "budget", "budget_overrides",
+_STUDY_KEYS = {"description", "budget", "budgets", "seeds", "expand", "fill", "layouts",
+               "controls", "primary", "alpha", "data_seed", "methods", "engine"}
+_CONFIG_KEYS = {"problem", "task", "models", "params", "budget", "budgets", "budget_overrides",
                 "data_seed", "expand", "fill", "seeds", "layouts", "controls", "methods",
                 "engine"}
 
@@ -96,6 +92,7 @@ class ConfigEntry:
     models: tuple[str, ...] | None = None
     params: tuple[tuple[str, str], ...] = ()
     budget: str | None = None
+    budgets: tuple[str, ...] | None = None  # its own budget axis
     budget_overrides: tuple[tuple[str, str], ...] = ()
     data_seed: int | None = None
     expand: tuple[int, ...] | None = None
@@ -127,6 +124,7 @@ class Preset:
     source: str = ""
     methods: tuple[str, ...] = ()  # PINN configs: one configuration per method ("" = default)
     engine: str | None = None  # PINN configs: the training engine (None = the default)
+    budgets: tuple[str, ...] = ()  # the budget axis: every config at each (empty = `budget`)
 
     def analysis(self) -> dict[str, Any]:
         """What the statistics need besides the records (stored in ``study.json``)."""
@@ -190,10 +188,12 @@ class Preset:
         methods = entry.methods if entry.methods is not None else (
             self.methods if cls.kind == "pinn" else ())
         engine = (entry.engine or self.engine) if cls.kind == "pinn" else None
+        budgets = (entry.budgets or ((entry.budget,) if entry.budget else None)
+                   or self.budgets or (self.budget,))
         out = []
-        for model, method in itertools.product(models, methods or (None,)):
+        for model, method, budget in itertools.product(models, methods or (None,), budgets):
             base = RunSpec(
-                problem=entry.problem, task=task, model=model, budget=entry.budget or self.budget,
+                problem=entry.problem, task=task, model=model, budget=budget,
                 params=entry.params, budget_overrides=entry.budget_overrides,
                 data_seed=self.data_seed if entry.data_seed is None else entry.data_seed,
                 method=method or None, engine=engine,
@@ -253,6 +253,7 @@ def _config(raw: Any, i: int) -> ConfigEntry:
         models=tuple(models) if models else None,
         params=_str_pairs(raw.get("params", {}), f"config {i + 1} params"),
         budget=raw.get("budget"),
+        budgets=_budgets(raw, f"config {i + 1}") or None,
         budget_overrides=_str_pairs(raw.get("budget_overrides", {}),
                                     f"config {i + 1} budget_overrides"),
         data_seed=_int_list(raw["data_seed"], "data_seed")[0] if "data_seed" in raw else None,
@@ -264,6 +265,20 @@ def _config(raw: Any, i: int) -> ConfigEntry:
         methods=_methods(raw["methods"], f"config {i + 1} methods") if "methods" in raw else None,
         engine=_engine(raw["engine"], f"config {i + 1} engine") if "engine" in raw else None,
     )
+
+
+def _budgets(table: dict[str, Any], what: str) -> tuple[str, ...]:
+    """The ``budgets`` list of a table (empty when absent); not together with ``budget``."""
+    value = table.get("budgets")
+    if value is None:
+        return ()
+    if "budget" in table:
+        raise PresetError(f"{what}: give either budget or budgets, not both")
+    if not isinstance(value, list) or not value or not all(isinstance(b, str) for b in value) \
+            or len(set(value)) != len(value):
+        raise PresetError(f"{what}: budgets must be a list of distinct budget names, "
+                          f"got {value!r}")
+    return tuple(value)
 
 
 def _controls(value: Any, what: str) -> tuple[str, ...]:
@@ -334,6 +349,7 @@ def parse_preset(text: str, *, name: str, source: str = "") -> Preset:
         expand=expand, fill=fills, layouts=layouts, controls=controls,
         methods=_methods(study["methods"], "methods") if "methods" in study else (),
         engine=_engine(study["engine"], "engine") if "engine" in study else None,
+        budgets=_budgets(study, f"preset {name!r}"),
         primary_n=primary_n, primary_fill=primary_fill, alpha=alpha,
         data_seed=_int_list(study.get("data_seed", 0), "data_seed")[0],
         configs=tuple(_config(c, i) for i, c in enumerate(configs)), source=source,

@@ -20,7 +20,7 @@ from physym.io import atomic_path, write_netcdf
 from physym.spec import RunSpec
 from physym.study.preset import Arm, config_label
 from physym.study.stats import PAPER_FRACTION, ZERO_ERROR, ConfigStats, StudyStats, \
-    analyse, reproduced_fraction
+    analyse, budget_axis, reproduced_fraction
 from physym.study.store import RecordStore
 
 __all__ = ["load_study", "build_report", "stats_dataset"]
@@ -43,6 +43,25 @@ def _unlearned_sentence(h: dict[str, Any]) -> str:
     return (f"In {len(names)} configuration(s) neither the baseline nor the primary arm learned "
             f"(both median errors ≥ {ZERO_ERROR:g}, the error of predicting zero everywhere), "
             "so their verdicts compare untrained models: " + ", ".join(names) + ".")
+
+
+def _stalled_sentence(h: dict[str, Any]) -> str:
+    """Which configurations have a stalled baseline or primary run."""
+    names = h.get("with_stalled", [])
+    if not names:
+        return "No baseline or primary run stalled."
+    return (f"In {len(names)} configuration(s) a baseline or primary run stalled (its optimiser "
+            "stopped for no progress early; see Convergence): " + ", ".join(names) + ". The "
+            "row 'stalled seed pairs left out' repeats the count with those pairs removed.")
+
+
+def _unstalled(c: ConfigStats) -> str:
+    """The per-configuration cell: stalled seeds and the verdict without them."""
+    if c.primary_unstalled is None:
+        return "–"
+    t = c.primary_unstalled
+    seeds = ", ".join(str(s) for s in sorted(c.stalled_seeds))
+    return f"seed {seeds}; without: {_pct(t.relative_change)} ({t.verdict})"
 
 
 def load_study(root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[str]]:
@@ -138,15 +157,19 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
         f"| improved, excluding those where neither arm learned | {h['improved_learned']} / "
         f"{h['counted_learned']} | {fmt(h['fraction_improved_learned'], '.2f')} | "
         f"{_ci(h['fraction_improved_learned_ci'])} |",
+        f"| improved, stalled seed pairs left out | {h['improved_unstalled']} / "
+        f"{h['counted_unstalled']} | {fmt(h['fraction_improved_unstalled'], '.2f')} | "
+        f"{_ci(h['fraction_improved_unstalled_ci'])} |",
         f"| paper (arXiv 2409.06402) | – | ≈{PAPER_FRACTION:.2f} | – |", "",
         f"{h['worse']} configuration(s) got significantly worse, {h['no_change']} showed no "
-        f"significant change; {_matched_sentence(h)} {_unlearned_sentence(h)}", "",
+        f"significant change; {_matched_sentence(h)} {_unlearned_sentence(h)} "
+        f"{_stalled_sentence(h)}", "",
         "## Per configuration", "",
         "Errors are relative L2 on held-out data, mean ± std over seeds. *change* is the "
         "geometric mean of the paired error ratios minus one, with its 95% interval.", "",
         "| configuration | baseline | primary | change [95% CI] | p (t) | p (Wilcoxon) | verdict "
-        "| best setting | vs fill=0 | vs matched | params base/exp/matched |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| best setting | vs fill=0 | vs matched | params base/exp/matched | stalled |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in st.configs:
         base = c.role("baseline")
@@ -164,8 +187,9 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
             f"| {c.label} | {cell(base)} | {cell(prim)} | {change} | "
             f"{fmt(p.p_t, '.3f') if p else '–'} | {fmt(p.p_wilcoxon, '.3f') if p else '–'} | "
             f"{p.verdict if p else 'no primary arm'} | {best} | {vs.get('fill0', '–')} | "
-            f"{vs.get('matched', '–')} | {params} |")
+            f"{vs.get('matched', '–')} | {params} | {_unstalled(c)} |")
     lines += _mechanism(st)
+    lines += _budget_section(st)
     lines += ["", "## All arms", "", "Errors by seed are relative L2 errors, seed: error.", "",
               "| configuration | arm | ok | failed | mean | median | errors by seed | "
               "change vs baseline | p (t) | verdict |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -188,6 +212,35 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
     lines += ["", "Figures: `improvement.png` (primary setting per configuration), "
               "`error_vs_expansion.png`. Data: `results.nc`.", ""]
     return "\n".join(lines)
+
+
+def _budget_section(st: StudyStats) -> list[str]:
+    """The "Budget" section: the primary comparison of each configuration at every budget it
+    ran, and whether the verdict changes with the budget."""
+    axis = budget_axis(st)
+    if not axis:
+        return []
+    lines = ["", "## Budget: does the verdict change with training time?", "",
+             "Each configuration that ran at two or more budgets, its primary comparison at "
+             "each (figure: `budget_effect.png`).", "",
+             "| configuration | budget | baseline | primary | change [95% CI] | p (t) | verdict |",
+             "|---|---|---|---|---|---|---|"]
+    sentences = []
+    for family, configs in axis.items():
+        verdicts = []
+        for c in configs:
+            base, p = c.role("baseline"), c.primary
+            prim = c.arms.get(p.arm) if p else None
+            cell = (lambda a: fmt(a.mean) if a else "–")
+            lines.append(f"| {family} | {c.budget} | {cell(base)} | {cell(prim)} | "
+                         + (f"{_pct(p.relative_change)} [{_pct(p.ratio_low - 1)}, "
+                            f"{_pct(p.ratio_high - 1)}] | {fmt(p.p_t, '.3f')} | {p.verdict} |"
+                            if p else "– | – | no primary arm |"))
+            verdicts.append(f"{c.budget}: {p.verdict if p else 'no primary arm'}")
+        changed = len({v.split(': ', 1)[1] for v in verdicts}) > 1
+        sentences.append(f"- {family}: the verdict {'changes' if changed else 'does not change'}"
+                         f" with the budget ({'; '.join(verdicts)}).")
+    return lines + ["", *sentences]
 
 
 _BIAS_ROLES = ("bias_init", "bias_lr", "equivalent")
@@ -290,7 +343,8 @@ def build_report(root: Path) -> tuple[StudyStats, list[Path]]:
     ValueError
         When ``root`` holds no sound record.
     """
-    from physym.study.plots import plot_error_vs_expansion, plot_improvement  # noqa: PLC0415
+    from physym.study.plots import (plot_budget_effect, plot_error_vs_expansion,  # noqa: PLC0415
+                                    plot_improvement)
 
     root = Path(root)
     meta, records, problems = load_study(root)
@@ -313,4 +367,6 @@ def build_report(root: Path) -> tuple[StudyStats, list[Path]]:
     written.append(root / "results.nc")
     written.append(plot_improvement(st, root / "improvement.png"))
     written.append(plot_error_vs_expansion(st, root / "error_vs_expansion.png"))
+    if budget_axis(st):
+        written.append(plot_budget_effect(st, root / "budget_effect.png"))
     return st, written

@@ -25,6 +25,18 @@ configuration whose baseline *and* primary arm both have a median error ``>= ZER
 the headline counts, and the headline also gives the fraction improved among the others
 (``improved_learned`` of ``counted_learned``).
 
+Stalled runs: a run whose optimiser stopped for lack of progress early
+(:mod:`physym.convergence`, ``training.stalled``) is never silently averaged in. Each arm
+knows its stalled seeds (:attr:`ArmStats.stalled`); a configuration whose baseline or primary
+arm has one also gets :attr:`ConfigStats.primary_unstalled`, the primary comparison over the
+seed pairs where neither run stalled, and the headline names these configurations and
+counts the improved fraction with that comparison in place of the primary one
+(``improved_unstalled`` of ``counted_unstalled``).
+
+Budget axis: a configuration run at several budgets is one configuration per budget;
+:func:`budget_axis` groups them by family (the configuration label without the budget), in
+budget order, for the report's "Budget" section and figure.
+
 Mechanism: where a study ran the bias-equivalent controls, :func:`reproduced_fraction` is the
 share of the primary setting's effect that the ``equivalent`` control reproduces, the ratio of
 log geometric-mean error ratios ``log(equivalent / baseline) / log(expanded / baseline)``, and
@@ -41,13 +53,15 @@ from typing import Any, Iterable
 import numpy as np
 from scipy import stats
 
+from physym.budgets import BUDGET_NAMES
 from physym.registry import get_problem
 from physym.runner import RunSpec
 from physym.spec import parse_params, replace_fields
 from physym.study.preset import CONTROLS, Arm, config_key, config_label
 
 __all__ = ["PAPER_FRACTION", "ZERO_ERROR", "PairedTest", "ArmStats", "ConfigStats", "StudyStats",
-           "compare_arms", "wilson", "analyse", "reproduced_fraction", "identity_note"]
+           "compare_arms", "wilson", "analyse", "reproduced_fraction", "identity_note",
+           "budget_axis"]
 
 #: Fraction of PDE surrogate models improved by expansion in arXiv 2409.06402.
 PAPER_FRACTION = 0.75
@@ -126,6 +140,8 @@ class ArmStats:
     n_failed: int
     n_params: float
     reasons: list[str] = field(default_factory=list)
+    #: Seeds of successful runs whose optimiser stalled (``training.stalled``).
+    stalled: set[int] = field(default_factory=set)
 
     @property
     def label(self) -> str:
@@ -167,6 +183,13 @@ class ConfigStats:
     best_alpha: float
     controls: dict[str, PairedTest]
     identity: str = ""
+    #: The configuration without its budget (``config_label``) and the budget name: a
+    #: study with a budget axis has one configuration per (family, budget).
+    family: str = ""
+    budget: str = ""
+    #: The primary comparison without the seed pairs in which either run stalled; ``None``
+    #: when no baseline or primary run stalled (then it would equal ``primary``).
+    primary_unstalled: PairedTest | None = None
 
     def comparison(self, role: str) -> PairedTest | None:
         """The (first) arm of ``role`` against the baseline."""
@@ -176,6 +199,13 @@ class ConfigStats:
     def role(self, role: str) -> ArmStats | None:
         """The (first) arm of a role: ``baseline``, ``matched``, ``fill0`` or ``expanded``."""
         return next((a for a in self.arms.values() if a.role == role), None)
+
+    @property
+    def stalled_seeds(self) -> set[int]:
+        """Seeds in which the baseline or the primary run stalled."""
+        base = self.role("baseline")
+        prim = self.arms.get(self.primary.arm) if self.primary is not None else None
+        return set().union(*(a.stalled for a in (base, prim) if a is not None))
 
     @property
     def neither_learned(self) -> bool:
@@ -240,12 +270,26 @@ def _group(records: Iterable[dict[str, Any]]) -> dict[tuple, tuple[str, dict[Arm
     return groups
 
 
+def budget_axis(st: "StudyStats") -> dict[str, list[ConfigStats]]:
+    """The configurations that ran at two or more budgets: family label -> its
+    configurations in budget order (:data:`~physym.budgets.BUDGET_NAMES`, then by name)."""
+    families: dict[str, list[ConfigStats]] = {}
+    for c in st.configs:
+        families.setdefault(c.family, []).append(c)
+    order = {name: i for i, name in enumerate(BUDGET_NAMES)}
+    return {f: sorted(cs, key=lambda c: (order.get(c.budget, len(order)), c.budget))
+            for f, cs in families.items() if len({c.budget for c in cs}) >= 2}
+
+
 def _arm(arm: Arm, runs: list[tuple[RunSpec, dict]]) -> ArmStats:
     ok = {s.seed: float(r["error"]) for s, r in runs if r["status"] == "ok"}
     params = [r["n_params"] for _, r in runs if r["status"] == "ok"]
+    stalled = {s.seed for s, r in runs
+               if r["status"] == "ok" and (r.get("training") or {}).get("stalled")}
     return ArmStats(arm, ok, sum(r["status"] != "ok" for _, r in runs),
                     float(params[0]) if params else math.nan,
-                    sorted({str(r.get("reason")) for _, r in runs if r["status"] != "ok"}))
+                    sorted({str(r.get("reason")) for _, r in runs if r["status"] != "ok"}),
+                    stalled)
 
 
 def _config(label: str, arms: dict[Arm, ArmStats], *, primary_n: int, primary_fill: float,
@@ -279,7 +323,14 @@ def _config(label: str, arms: dict[Arm, ArmStats], *, primary_n: int, primary_fi
                 continue  # a bias-equivalent baseline of another setting
             controls[ctrl.role] = compare_arms(prim_arm.errors, ctrl.errors, alpha=alpha,
                                                arm=prim_arm.arm, ref=ctrl.arm)
-    return ConfigStats(label, arms, comparisons, primary, best, alpha / m, controls)
+    config = ConfigStats(label, arms, comparisons, primary, best, alpha / m, controls)
+    drop = config.stalled_seeds
+    if primary is not None and drop:
+        keep = (lambda errors: {s: e for s, e in errors.items() if s not in drop})
+        config.primary_unstalled = compare_arms(keep(arms[primary.arm].errors),
+                                                keep(base.errors), alpha=alpha,
+                                                arm=primary.arm, ref=base.arm)
+    return config
 
 
 def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
@@ -292,8 +343,10 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
                 for arm, runs in sorted(arm_runs.items(), key=lambda kv: kv[0].label)}
         config = _config(label, arms, primary_n=primary_n, primary_fill=primary_fill,
                          alpha=alpha)
+        first = next(iter(arm_runs.values()))[0][0]
+        config.family, config.budget = config_label(first), first.budget
         if any(a.bias for a in arms):  # resolving the budget imports the problem: only then
-            config.identity = identity_note(next(iter(arm_runs.values()))[0][0])
+            config.identity = identity_note(first)
         configs.append(config)
     counted = [c for c in configs if c.primary is not None and c.primary.n_pairs >= 2]
     n = len(counted)
@@ -303,6 +356,9 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
     best_improved = sum(c.best is not None and c.best.verdict == "improved" for c in counted)
     learned = [c for c in counted if not c.neither_learned]
     improved_learned = sum(c.primary.verdict == "improved" for c in learned)
+    unstalled = [c.primary_unstalled or c.primary for c in counted]
+    unstalled = [t for t in unstalled if t.n_pairs >= 2]
+    improved_unstalled = sum(t.verdict == "improved" for t in unstalled)
     with_matched = sum("matched" in c.controls for c in counted)
     beats_matched = sum("matched" in c.controls and c.controls["matched"].verdict == "improved"
                         for c in counted)
@@ -320,6 +376,11 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
         "fraction_improved_learned": improved_learned / len(learned) if learned else math.nan,
         "fraction_improved_learned_ci": wilson(improved_learned, len(learned)),
         "neither_learned": [c.label for c in counted if c.neither_learned],
+        "with_stalled": [c.label for c in counted if c.stalled_seeds],
+        "counted_unstalled": len(unstalled), "improved_unstalled": improved_unstalled,
+        "fraction_improved_unstalled": (improved_unstalled / len(unstalled)
+                                        if unstalled else math.nan),
+        "fraction_improved_unstalled_ci": wilson(improved_unstalled, len(unstalled)),
         "beats_matched_control": beats_matched, "with_matched_control": with_matched,
         "paper_fraction": PAPER_FRACTION,
     }
