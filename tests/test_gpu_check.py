@@ -1,0 +1,49 @@
+"""benchmarks/gpu_check.sh: the GPU-path check passes on the CPU (issue 18, item 5).
+
+CI has no GPU: the script runs here with ``--device cpu``, so that it is known to work
+before a GPU machine runs it. What it checks on a GPU is the same code path with
+``--device cuda``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_gpu_check_passes_on_the_cpu(tmp_path):
+    out = tmp_path / "gpu_check.json"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu_check.sh"), "--device", "cpu",
+                           "--out", str(out)], capture_output=True, text=True, env=env,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["passed"] and result["environment"]["device"] == "cpu"
+    tasks = {(r["problem"], r["task"], r["model"]) for r in result["tasks"]["runs"]}
+    # every task of the core problems, every operator model, and the suite
+    assert {("burgers", "operator", "deeponet"), ("darcy", "operator", "uno"),
+            ("navier_stokes", "pinn", "fnn"), ("qcd_eos", "regression", "mlp"),
+            ("digits", "classification", "cnn"), ("lid_driven_cavity", "pinn", "fnn")} <= tasks
+    assert all(r["status"] == "ok" for r in result["tasks"]["runs"])
+    assert result["study"]["records"] == 24 and result["study"]["bad"] == []
+    assert [r["workers"] for r in result["throughput"]["runs"]] == [1, 2]
+    assert all(r["runs_per_hour"] > 0 for r in result["throughput"]["runs"])
+    # CPU against CPU: the same numbers
+    assert all(r["relative_difference"] == 0.0 for r in result["agreement"]["runs"])
+
+
+def test_gpu_check_refuses_bad_arguments(tmp_path):
+    for args, message in ((["--device", "tpu"], "device must be"),
+                          (["--device", "cpu", "--workers", "0"], "must be positive"),
+                          (["--device", "cpu", "--workers", "x"], "invalid literal")):
+        proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_check.py"),
+                               *args, "--out", str(tmp_path / "x.json")],
+                              capture_output=True, text=True)
+        assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert not (tmp_path / "x.json").exists()
