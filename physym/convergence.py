@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 __all__ = ["CRITERION", "MAX_TAIL_DROP", "Phase", "STALL_FRACTION", "STOP_REASONS",
-           "TAIL_FRACTION", "tail_drop", "training_record"]
+           "TAIL_FRACTION", "HISTORY_POINTS", "downsample", "epoch_record", "tail_drop",
+           "training_record"]
 
 #: Fraction of the iterations run that forms the tail of the convergence test.
 TAIL_FRACTION = 0.2
@@ -35,6 +36,8 @@ STALL_FRACTION = 0.1
 #: The criterion in words, stored in every record that has a history.
 CRITERION = (f"best training loss fell by less than {MAX_TAIL_DROP:.0%} over the last "
              f"{TAIL_FRACTION:.0%} of the iterations run")
+#: Loss-history points kept per phase, about.
+HISTORY_POINTS = 100
 #: Why an optimiser phase ended.
 STOP_REASONS = ("iteration limit", "tolerance", "no progress", "non-finite loss")
 
@@ -126,3 +129,22 @@ def training_record(phases: Sequence[Phase],
         "stalled": any(p.stalled for p in phases),
         "criterion": CRITERION,
     }
+
+
+def downsample(history: Sequence[tuple[int, float]], *,
+               points: int = HISTORY_POINTS) -> list[tuple[int, float]]:
+    """About ``points`` evenly spaced entries of ``history``, always keeping the last."""
+    if len(history) <= points:
+        return list(history)
+    step = math.ceil(len(history) / points)
+    kept = list(history[::step])
+    return kept if kept[-1] == history[-1] else [*kept, history[-1]]
+
+
+def epoch_record(optimizer: str, epoch_losses: Sequence[float], limit: int) -> dict[str, Any]:
+    """The ``training`` record of an epoch loop that ran every epoch it was allowed (operator
+    and image training: a fixed schedule, no early stop): one phase, the mean training loss
+    of each epoch (``(epoch, loss)``, epochs counted from 1), down-sampled."""
+    history = [(i + 1, float(v)) for i, v in enumerate(epoch_losses)]
+    stop = "iteration limit" if all(math.isfinite(v) for _, v in history) else "non-finite loss"
+    return training_record([Phase(optimizer, len(history), limit, stop)], downsample(history))

@@ -83,3 +83,46 @@ def test_a_phase_counts_restarts_and_stalls_only_when_still_short_after_them():
     assert not Phase("lbfgs", 5000, 5000, "iteration limit", restarts=1).stalled
     with pytest.raises(ValueError, match="restarts must be >= 0"):
         Phase("lbfgs", 3, 5000, "no progress", restarts=-1)
+
+
+def test_downsample_keeps_about_the_asked_points_and_the_last():
+    from physym.convergence import downsample
+
+    hist = [(i, 1.0 / (i + 1)) for i in range(1000)]
+    kept = downsample(hist, points=100)
+    assert 100 <= len(kept) <= 101 and kept[0] == hist[0] and kept[-1] == hist[-1]
+    assert downsample(hist[:50], points=100) == hist[:50]
+
+
+def test_epoch_record_of_a_fixed_schedule():
+    from physym.convergence import epoch_record
+
+    rec = epoch_record("adam", [1.0, 0.5, 0.49, 0.489, 0.4889], 5)
+    assert rec["phases"] == [{"optimizer": "adam", "iterations": 5, "limit": 5,
+                              "stop": "iteration limit", "restarts": 0}]
+    assert rec["loss_history"][0] == [1, 1.0] and rec["converged"] is True
+    assert epoch_record("sgd", [1.0, math.nan], 9)["phases"][0]["stop"] == "non-finite loss"
+
+
+@pytest.mark.parametrize("problem, task, model", [
+    ("burgers", "operator", "fno"), ("darcy", "operator", "deeponet"),
+    ("qcd_eos", "regression", "mlp"), ("digits", "classification", "cnn")])
+def test_every_kind_of_run_records_its_training(problem, task, model):
+    """Issue 18: convergence in every record, not only the PINNs'."""
+    from physym import Expansion, RunSpec
+    from physym.registry import get_problem
+    from physym.runner import run
+
+    layout = get_problem(problem).task(task).layouts_for(model)[0]
+    r = run(RunSpec(problem, task, model, Expansion(0, layout=layout), 0, "smoke"), device="cpu")
+    assert r.status == "ok"
+    t = r.training
+    assert t["criterion"] == CRITERION and isinstance(t["converged"], bool)
+    assert t["phases"][0]["iterations"] == t["phases"][0]["limit"] > 0
+    its = [i for i, _ in t["loss_history"]]
+    assert its == sorted(its) and len(its) >= 1  # smoke operators train one epoch
+    assert all(math.isfinite(v) for _, v in t["loss_history"])
+    if task == "regression":  # Adam, then L-BFGS with its stop reason
+        assert [p["optimizer"] for p in t["phases"]] == ["adam", "lbfgs"]
+        assert t["phases"][1]["stop"] in ("iteration limit", "tolerance", "no progress")
+        assert t["loss_history"][-1][1] == pytest.approx(r.metrics["final_loss"], rel=1e-9)

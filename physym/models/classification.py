@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from physym.budgets import ClassificationBudget
+from physym.convergence import epoch_record
 from physym.io import fingerprint_arrays
 from physym.models import Adapter
 from physym.models._params import count_parameters, parameter_snapshot
@@ -123,6 +124,7 @@ def fit_classifier(
                           weight_decay=budget.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=budget.epochs)
     loss_fn, epoch_loss, start = nn.CrossEntropyLoss(), math.nan, time.perf_counter()
+    losses: list[float] = []
     for epoch in range(budget.epochs):
         net.train()
         perm, total = torch.randperm(len(x), generator=gen), 0.0
@@ -138,6 +140,7 @@ def fit_classifier(
             total += float(loss.detach()) * len(idx)
         sched.step()
         epoch_loss = total / len(x)
+        losses.append(epoch_loss)
         if progress is not None:
             progress(1)
     train_time = time.perf_counter() - start
@@ -146,7 +149,7 @@ def fit_classifier(
     return Fit(error=1.0 - accuracy,
                metrics={"accuracy": accuracy, "final_loss": epoch_loss, "train_time": train_time},
                n_params=n_params, data_fingerprint=fingerprint, prediction=None, model=net,
-               initial_state=initial_state)
+               initial_state=initial_state, training=epoch_record("sgd", losses, budget.epochs))
 
 
 def measurement_budget(budget: ClassificationBudget, *, steps: int, fraction: float,

@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 from physym.budgets import OperatorBudget
+from physym.convergence import epoch_record
 from physym.data import cached_dataset, read_pdebench, split_train_test, to_resolution
 from physym.io import fingerprint_arrays
 from physym.metrics import relative_l2_per_sample
@@ -298,9 +299,11 @@ def fit_operator(
     initial_state = parameter_snapshot(net)
     as_tensor = lambda a: torch.as_tensor(a, device=device)  # noqa: E731
     start = time.perf_counter()
+    losses: list[float] = []
     final_loss = train_operator(
         net, as_tensor(x_train), as_tensor(y_train), budget=budget, seed=seed, progress=progress,
-        bias_lr_factor=(options or ModelOptions()).bias_lr_factor, adam_eps=adam_eps)
+        bias_lr_factor=(options or ModelOptions()).bias_lr_factor, adam_eps=adam_eps,
+        history=losses)
     train_time = time.perf_counter() - start
     pred = predict(net, as_tensor(x_test), batch_size=budget.batch_size)
     truth = as_tensor(y_test)
@@ -320,6 +323,7 @@ def fit_operator(
         prediction=pred.cpu().numpy(),
         model=net,
         initial_state=initial_state,
+        training=epoch_record("adam", losses, budget.epochs),
     )
 
 

@@ -34,6 +34,7 @@ def train_operator(
     progress: Callable[[int], None] | None = None,
     bias_lr_factor: float = 1.0,
     adam_eps: float | None = None,
+    history: list[float] | None = None,
 ) -> float:
     """Train ``net`` in place on ``(x, y)``; return the last epoch's mean training loss.
 
@@ -72,6 +73,8 @@ def train_operator(
             total += loss.item() * idx.numel()
         sched.step()
         epoch_loss = total / n
+        if history is not None:
+            history.append(epoch_loss)
         if progress is not None:
             progress(1)
     return epoch_loss

@@ -20,12 +20,14 @@ import torch
 from torch import nn
 
 from physym.budgets import RegressionBudget
+from physym.convergence import Phase, training_record
 from physym.io import derive_seed, fingerprint_arrays
 from physym.metrics import max_abs_error, relative_l2_points
 from physym.models import Adapter
 from physym.models._bias import adam_groups
 from physym.models._params import count_parameters, parameter_snapshot
 from physym.models.mlp import MLP, OPTIONS, build_mlp, layer_seed
+from physym.models.pinn_train import lbfgs_stop
 from physym.options import ModelOptions
 from physym.problem import Fit, TrainingDiverged
 
@@ -52,7 +54,7 @@ def train_mlp(
     progress: Callable[[int], None] | None = None,
     bias_lr_factor: float = 1.0,
     adam_eps: float | None = None,
-) -> tuple[float, int]:
+) -> tuple[float, int, dict[str, Any]]:
     """Minimise the mean squared error of ``net(x)`` against ``y`` in place.
 
     Full-batch Adam for ``budget.adam_iterations`` steps at ``budget.lr``, then torch's
@@ -82,6 +84,10 @@ def train_mlp(
         Training MSE at the end.
     iterations : int
         Adam steps plus L-BFGS iterations performed.
+    training : dict
+        The ``training`` record (:func:`physym.convergence.training_record`): the loss every
+        ``adam_iterations / 100`` Adam steps and after every L-BFGS chunk, and why L-BFGS
+        stopped.
 
     Raises
     ------
@@ -94,6 +100,7 @@ def train_mlp(
                           factor=bias_lr_factor) if bias_lr_factor != 1.0 else net.parameters())
     opt = torch.optim.Adam(params, lr=budget.lr,
                            **({} if adam_eps is None else {"eps": adam_eps}))
+    history: list[tuple[int, float]] = []
     for step in range(1, budget.adam_iterations + 1):
         opt.zero_grad(set_to_none=True)
         loss = torch.mean((net(x) - y) ** 2)
@@ -101,23 +108,33 @@ def train_mlp(
             raise TrainingDiverged(f"non-finite training loss at Adam step {step}")
         loss.backward()
         opt.step()
+        if (step - 1) % every == 0:
+            history.append((step - 1, float(loss.detach())))
         if progress is not None and (step % every == 0 or step == budget.adam_iterations):
             progress(every if step % every == 0 else step % every)
     iterations = budget.adam_iterations
+    phases = [Phase("adam", iterations, iterations, "iteration limit")]
     if budget.lbfgs_iterations > 0:
-        iterations += _run_lbfgs(net, x, y, budget.lbfgs_iterations, progress)
+        done, stop = _run_lbfgs(net, x, y, budget.lbfgs_iterations, progress, history,
+                                offset=iterations)
+        phases.append(Phase("lbfgs", done, budget.lbfgs_iterations, stop))
+        iterations += done
     torch.optim.swa_utils.update_bn([x], net)  # no-op without batch norm
     net.eval()
     with torch.no_grad():
         final = float(torch.mean((net(x) - y) ** 2))
     if not math.isfinite(final):
         raise TrainingDiverged("non-finite final training loss")
-    return final, iterations
+    history.append((iterations, final))
+    return final, iterations, training_record(phases, history)
 
 
 def _run_lbfgs(net: nn.Module, x: torch.Tensor, y: torch.Tensor, max_iter: int,
-               progress: Callable[[int], None] | None) -> int:
-    """L-BFGS in chunks; returns the iterations done (it stops early once converged)."""
+               progress: Callable[[int], None] | None, history: list[tuple[int, float]], *,
+               offset: int) -> tuple[int, str]:
+    """L-BFGS in chunks, the loss after each appended to ``history`` (at ``offset`` plus the
+    iterations done); returns the iterations done (it stops early once converged) and why it
+    stopped (:func:`physym.models.pinn_train.lbfgs_stop`'s reasons)."""
     chunk = min(_LBFGS_CHUNK, max_iter)
     # max_eval is fixed at construction; make it large so that only max_iter ends a chunk
     opt = torch.optim.LBFGS(net.parameters(), lr=1.0, max_iter=chunk, max_eval=100 * chunk,
@@ -144,11 +161,13 @@ def _run_lbfgs(net: nn.Module, x: torch.Tensor, y: torch.Tensor, max_iter: int,
             raise TrainingDiverged(f"non-finite training loss in L-BFGS iteration {done + 1}")
         n_iter = int(opt.state[first].get("n_iter", 0))
         advanced, done = n_iter - done, n_iter
+        with torch.no_grad():
+            history.append((offset + done, float(torch.mean((net(x) - y) ** 2))))
         if progress is not None and advanced > 0:
             progress(advanced)
         if advanced < limit:
             break  # converged: gradient or change below tolerance
-    return done
+    return done, lbfgs_stop(opt, done, max_iter)
 
 
 @contextlib.contextmanager
@@ -251,7 +270,7 @@ def fit_regression(
     as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float64, device=device)  # noqa: E731
     with _single_thread(device), _dropout_rng(net, seed, device):
         start = time.perf_counter()
-        final_loss, iterations = train_mlp(
+        final_loss, iterations, training = train_mlp(
             net, as_tensor(x_np), as_tensor(y_np), budget=budget, progress=progress,
             bias_lr_factor=(options or ModelOptions()).bias_lr_factor, adam_eps=adam_eps)
         train_time = time.perf_counter() - start
@@ -276,6 +295,7 @@ def fit_regression(
         prediction=np.concatenate([pred, derived], axis=1),
         model=net,
         initial_state=initial_state,
+        training=training,
     )
 
 

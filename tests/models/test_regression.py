@@ -124,7 +124,7 @@ def test_non_finite_loss_raises_training_diverged(budget):
 def test_lbfgs_stops_when_converged():
     x = torch.linspace(-1, 1, 4, dtype=torch.float64)[:, None]
     net = build_mlp(d_in=1, d_out=1, budget=BUDGET, expansion=Expansion(0), seed=0)
-    loss, iterations = train_mlp(net, x, 0.5 * x, budget=RegressionBudget(
+    loss, iterations, _ = train_mlp(net, x, 0.5 * x, budget=RegressionBudget(
         8, 2, adam_iterations=0, lbfgs_iterations=5000))
     assert iterations < 5000 and loss < 1e-12
 
