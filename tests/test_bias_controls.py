@@ -190,6 +190,45 @@ def test_identity_operator_float64(name, one_thread):
     assert 1e-6 < gaps[1e-4] < 3e-2
 
 
+def test_identity_deeponet_float64(one_thread):
+    """DeepONet: the constants enter the trunk's first layer, so the `equivalent` baseline
+    (trunk bias folded and trained at 1 + n|c| times the rate) is the expanded DeepONet
+    under Adam without weight decay."""
+    from physym.models.deeponet import TRUNK_FIRST
+    from physym.models.operator import build_operator, train_operator
+    from physym.models.pinn import load_deepxde
+
+    dde = load_deepxde()
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(8, 1, 16, generator=gen, dtype=torch.float64)
+    y = torch.roll(x, 3, dims=-1) ** 2
+    budget = OperatorBudget(n_train=8, n_test=2, resolution=16, epochs=150, batch_size=8,
+                            modes=4, width=8, n_layers=2, weight_decay=0.0)
+    kw = dict(in_channels=1, out_channels=1, n_dim=1, budget=budget)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    dde.config.set_default_float("float64")
+    try:
+        torch.manual_seed(5)
+        a = build_operator("deeponet", expansion=Expansion(4, math.pi), **kw)
+        torch.manual_seed(5)
+        b = build_operator("deeponet", expansion=Expansion(0), options=EQUIVALENT, **kw)
+        assert b.first_map == TRUNK_FIRST
+        assert b.get_submodule(TRUNK_FIRST).weight.shape[1] == 1  # a baseline trunk
+        with torch.no_grad():  # bias_init: the same function before training
+            assert float((a(x) - b(x)).abs().max()) <= EXACT
+        train_operator(a, x, y, budget=budget, seed=1, adam_eps=1e-30)
+        train_operator(b, x, y, budget=budget, seed=1, adam_eps=1e-30,
+                       bias_lr_factor=EQUIVALENT.bias_lr_factor)
+        a.eval(), b.eval()
+        with torch.no_grad():
+            gap = float((a(x) - b(x)).abs().max())
+    finally:
+        dde.config.set_default_float("float32")
+        torch.set_default_dtype(previous)
+    assert gap <= EXACT
+
+
 # ---------------------------------------------------------------------------- study
 
 def test_preset_runs_the_bias_controls_with_their_roles():

@@ -9,6 +9,10 @@ DeepXDE's ``apply_feature_transform``), the place where DeepONet has coordinates
 the branch input is unchanged. The model is trained by the operator adapter's one loop
 (:func:`physym.models.operator_train.train_operator`), like FNO.
 
+The constants enter the trunk's first linear layer (:data:`TRUNK_FIRST`), so they are a
+bias there, and the bias-equivalent controls (``bias_init``, ``bias_lr``, ``equivalent``) act
+on that layer as they act on a PINN's first layer.
+
 Sizes come from the :class:`~physym.budgets.OperatorBudget`: ``n_layers`` hidden layers of
 ``width`` units in both nets and ``p = width`` basis functions; tanh, Glorot normal.
 """
@@ -22,16 +26,18 @@ import torch
 from torch import nn
 
 from physym.budgets import OperatorBudget
+from physym.models._bias import auxiliary_columns, fold_into
 from physym.options import ModelOptions, matched_extra_units
 
 if TYPE_CHECKING:  # pragma: no cover
     from physym.expansion import Expansion
 
-__all__ = ["DeepONetOperator", "build_deeponet", "DEEPONET_OPTIONS"]
+__all__ = ["DeepONetOperator", "build_deeponet", "DEEPONET_OPTIONS", "TRUNK_FIRST"]
 
-#: :class:`~physym.options.ModelOptions` fields DeepONet supports (the bias-equivalent
-#: controls act on the lifting of a grid operator and are not written for DeepONet).
-DEEPONET_OPTIONS: tuple[str, ...] = ("match_params", "equivariant")
+#: :class:`~physym.options.ModelOptions` fields DeepONet supports.
+DEEPONET_OPTIONS: tuple[str, ...] = ("match_params", "bias_init", "bias_lr", "equivariant")
+#: The trunk's first linear layer, where the constants enter (the bias controls' layer).
+TRUNK_FIRST = "net.trunk.linears.0"
 
 
 def grid_coordinates(shape: tuple[int, ...]) -> np.ndarray:
@@ -63,6 +69,7 @@ class DeepONetOperator(nn.Module):
         if out_channels != 1:
             raise ValueError(f"deeponet is written for one output channel, got {out_channels}")
         self.net = net
+        self.first_map = TRUNK_FIRST  # where constant inputs enter (train_operator's bias_lr)
         self.grid = tuple(grid)
         self.register_buffer("coords", torch.as_tensor(grid_coordinates(self.grid)))
 
@@ -79,7 +86,10 @@ def build_deeponet(*, in_channels: int, out_channels: int, grid: tuple[int, ...]
     ``options.match_params = m`` (baseline only) widens the trunk's first hidden layer by
     :func:`~physym.options.matched_extra_units` so that the parameter count matches ``m``
     constants; the first layer of DeepXDE's ``FNN`` is then followed by a layer of the usual
-    width.
+    width. ``options.bias_init``: the DeepONet expanded by ``bias_n`` constants is drawn
+    first from torch's current random stream, and the baseline (drawn on a forked stream)
+    takes its parameters with the constants' trunk columns folded into the bias of
+    :data:`TRUNK_FIRST`.
     """
     from physym.models.pinn import load_deepxde  # noqa: PLC0415  (DeepXDE's import guard)
 
@@ -94,6 +104,16 @@ def build_deeponet(*, in_channels: int, out_channels: int, grid: tuple[int, ...]
     if options.match_params:
         trunk[1] += matched_extra_units(n=options.match_params, fan_out=budget.width,
                                         fan_in=d, next_fan_out=trunk[2])
+    if options.bias_init:
+        imitated = options.imitated(expansion)
+        expanded = build_deeponet(in_channels=in_channels, out_channels=out_channels, grid=grid,
+                                  budget=budget, expansion=imitated)
+        with torch.random.fork_rng(devices=[]):
+            model = DeepONetOperator(dde.nn.DeepONetCartesianProd(
+                branch, trunk, "tanh", "Glorot normal"), grid, out_channels)
+        fold_into(model, expanded, first=TRUNK_FIRST, auxiliary=auxiliary_columns(imitated, d),
+                  fill=imitated.fill)
+        return model
     net = dde.nn.DeepONetCartesianProd(branch, trunk, "tanh", "Glorot normal")
     if not expansion.is_identity:
         net.apply_feature_transform(expansion)

@@ -95,6 +95,7 @@ class ExpandedOperator(nn.Module):
         super().__init__()
         self.operator = operator
         self.expansion = expansion
+        self.first_map = f"operator.{FIRST_MAP}"  # where constant channels enter
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.expansion.restrict(self.operator(self.expansion(x)))

@@ -39,8 +39,9 @@ def train_operator(
     """Train ``net`` in place on ``(x, y)``; return the last epoch's mean training loss.
 
     Adam with ``budget.weight_decay`` and a cosine schedule over ``budget.epochs``.
-    ``bias_lr_factor`` multiplies the learning rate of the bias of :data:`FIRST_MAP` (the
-    ``bias_lr`` control; ``net`` is then an :class:`ExpandedOperator`); ``adam_eps`` sets
+    ``bias_lr_factor`` multiplies the learning rate of the bias of the map where constants
+    enter, ``net.first_map`` (the ``bias_lr`` control; :data:`FIRST_MAP` of an
+    ``ExpandedOperator``, the trunk's first layer of a DeepONet); ``adam_eps`` sets
     Adam's ``eps`` (torch's 1e-8 when ``None``).
 
     Raises
@@ -51,7 +52,7 @@ def train_operator(
     gen = torch.Generator().manual_seed(seed)
     params = net.parameters()
     if bias_lr_factor != 1.0:
-        bias = net.operator.get_submodule(FIRST_MAP).bias
+        bias = net.get_submodule(net.first_map).bias
         params = adam_groups(params, bias, lr=budget.lr, factor=bias_lr_factor)
     opt = torch.optim.Adam(params, lr=budget.lr, weight_decay=budget.weight_decay,
                            **({} if adam_eps is None else {"eps": adam_eps}))

@@ -43,9 +43,13 @@ def test_matched_control_and_refused_options():
                                               options=ModelOptions(match_params=4), **kw))
     base = count_parameters(build_deeponet(expansion=Expansion(0), **kw))
     assert base < expanded and abs(matched - expanded) <= abs(base - expanded) / 2
-    with pytest.raises(ValueError, match="bias_init"):
+    with pytest.raises(ValueError, match="dropout"):
         prepare(RunSpec("burgers", "operator", "deeponet", budget="smoke",
-                        options=ModelOptions(bias_init=True, bias_n=4)))
+                        options=ModelOptions(dropout=0.1)))
+    # the bias-equivalent controls act on the trunk's first layer (tests/test_bias_controls.py)
+    prepare(RunSpec("burgers", "operator", "deeponet", budget="smoke",
+                    options=ModelOptions(bias_init=True, bias_lr=True, bias_n=4,
+                                         bias_fill=3.0)))
     with pytest.raises(ValueError, match="layout 'channels' cannot be used with this model; "
                                          "allowed: append, symmetric"):
         prepare(RunSpec("burgers", "operator", "deeponet", Expansion(4, layout="channels"),
