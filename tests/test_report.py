@@ -174,3 +174,24 @@ def test_a_study_at_one_budget_has_no_budget_section(tmp_path):
     _, written = build_report(tmp_path)
     assert "## Budget" not in (tmp_path / "report.md").read_text()
     assert tmp_path / "budget_effect.png" not in written
+
+
+def test_budget_axis_over_overrides_groups_one_family():
+    """A budget is a name with its overrides: quick with more Adam steps is a second point of
+    the same configuration's axis, ordered by training length."""
+    import dataclasses
+
+    from physym.study.stats import analyse, budget_axis
+
+    records = []
+    for over in ((("adam_iterations", "900"),), (("adam_iterations", "90"),), ()):
+        for n in (0, 4):
+            for seed in range(2):
+                spec = dataclasses.replace(RunSpec("burgers", "pinn", "fnn", Expansion(n), seed,
+                                                   "quick"), budget_overrides=over)
+                records.append(RunResult(spec, "ok", error=0.1 + 0.01 * seed + 0.001 * n,
+                                         n_params=10).to_dict())
+    (family, configs), = budget_axis(analyse(records)).items()
+    assert family == "burgers/pinn/fnn"
+    assert [c.budget for c in configs] == ["quick", "quick [adam_iterations=90]",
+                                           "quick [adam_iterations=900]"]

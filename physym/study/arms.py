@@ -72,6 +72,12 @@ class Arm:
         return f"n={self.n} fill={self.fill:.4g} {self.layout}"
 
 
+def budget_label(spec: RunSpec) -> str:
+    """The budget name with its overrides: ``quick [adam_iterations=5000]``."""
+    over = ", ".join(f"{k}={v}" for k, v in spec.budget_overrides)
+    return spec.budget + (f" [{over}]" if over else "")
+
+
 def arm_label(spec: RunSpec) -> str:
     """Short name of a spec's arm (:attr:`Arm.label`)."""
     return Arm.of(spec).label
@@ -83,12 +89,13 @@ def config_key(spec: RunSpec) -> tuple:
             spec.budget, spec.budget_overrides, spec.data_seed, spec.data)
 
 
-def config_label(spec: RunSpec) -> str:
-    """``problem/task/model[+method]`` plus a non-default engine, parameters and budget
-    changes."""
+def config_label(spec: RunSpec, *, overrides: bool = True) -> str:
+    """``problem/task/model[+method]`` plus a non-default engine, parameters and (unless
+    ``overrides=False``: the budget axis's family label) budget changes."""
     label = f"{spec.problem}/{spec.task}/{spec.model}" + (f"+{spec.method}" if spec.method else "")
     extras = ([f"engine={spec.engine}"] if spec.engine else []) + \
-        [f"{k}={v}" for k, v in spec.params] + [f"{k}={v}" for k, v in spec.budget_overrides]
+        [f"{k}={v}" for k, v in spec.params] + \
+        ([f"{k}={v}" for k, v in spec.budget_overrides] if overrides else [])
     if extras:
         label += " [" + ", ".join(extras) + "]"
     return label

@@ -33,9 +33,8 @@ seed pairs where neither run stalled, and the headline names these configuration
 counts the improved fraction with that comparison in place of the primary one
 (``improved_unstalled`` of ``counted_unstalled``).
 
-Budget axis: a configuration run at several budgets is one configuration per budget;
-:func:`budget_axis` groups them by family (the configuration label without the budget), in
-budget order, for the report's "Budget" section and figure.
+Budget axis: one configuration per budget (a name with its overrides); :func:`budget_axis`
+groups them by family, in budget order, for the report's "Budget" section and figure.
 
 Mechanism: where a study ran the bias-equivalent controls, :func:`reproduced_fraction` is the
 share of the primary setting's effect that the ``equivalent`` control reproduces, the ratio of
@@ -57,6 +56,7 @@ from physym.budgets import BUDGET_NAMES
 from physym.registry import get_problem
 from physym.runner import RunSpec
 from physym.spec import parse_params, replace_fields
+from physym.study.arms import budget_label
 from physym.study.preset import CONTROLS, Arm, config_key, config_label
 
 __all__ = ["PAPER_FRACTION", "ZERO_ERROR", "PairedTest", "ArmStats", "ConfigStats", "StudyStats",
@@ -183,8 +183,9 @@ class ConfigStats:
     best_alpha: float
     controls: dict[str, PairedTest]
     identity: str = ""
-    #: The configuration without its budget (``config_label``) and the budget name: a
-    #: study with a budget axis has one configuration per (family, budget).
+    #: The configuration without its budget (``config_label(..., overrides=False)``) and the
+    #: budget (``budget_label``: name and overrides): a study with a budget axis has one
+    #: configuration per (family, budget).
     family: str = ""
     budget: str = ""
     #: The primary comparison without the seed pairs in which either run stalled; ``None``
@@ -270,14 +271,22 @@ def _group(records: Iterable[dict[str, Any]]) -> dict[tuple, tuple[str, dict[Arm
     return groups
 
 
+def _work(budget: str) -> int:
+    """The iteration/epoch overrides of a budget label, summed (its length on the axis)."""
+    pairs = (i.split("=") for i in budget.partition("[")[2].rstrip("]").split(", ") if "=" in i)
+    return sum(int(v) for k, v in pairs if k in ("adam_iterations", "lbfgs_iterations",
+                                                 "epochs") and v.isdigit())
+
+
 def budget_axis(st: "StudyStats") -> dict[str, list[ConfigStats]]:
-    """The configurations that ran at two or more budgets: family label -> its
-    configurations in budget order (:data:`~physym.budgets.BUDGET_NAMES`, then by name)."""
+    """Family label -> its configurations at two or more budgets, in budget order
+    (:data:`~physym.budgets.BUDGET_NAMES`, then the lengths of their overrides)."""
     families: dict[str, list[ConfigStats]] = {}
     for c in st.configs:
         families.setdefault(c.family, []).append(c)
     order = {name: i for i, name in enumerate(BUDGET_NAMES)}
-    return {f: sorted(cs, key=lambda c: (order.get(c.budget, len(order)), c.budget))
+    return {f: sorted(cs, key=lambda c: (order.get(c.budget.split(" ")[0], len(order)),
+                                         _work(c.budget), c.budget))
             for f, cs in families.items() if len({c.budget for c in cs}) >= 2}
 
 
@@ -344,7 +353,8 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
         config = _config(label, arms, primary_n=primary_n, primary_fill=primary_fill,
                          alpha=alpha)
         first = next(iter(arm_runs.values()))[0][0]
-        config.family, config.budget = config_label(first), first.budget
+        config.family = config_label(first, overrides=False)
+        config.budget = budget_label(first)
         if any(a.bias for a in arms):  # resolving the budget imports the problem: only then
             config.identity = identity_note(first)
         configs.append(config)
