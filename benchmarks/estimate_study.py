@@ -17,9 +17,17 @@ per-sample solver cost is measured too) and added once per data set. Every arm o
 configuration is assumed to cost what its baseline costs (expansion adds a few first-layer
 weights; see ``benchmarks/run.py --only overhead``).
 
+PINN training methods: each configuration (problem x model x method x engine x budget) is
+piloted with its own method and engine. With ``--method-factors DIR`` only the default
+method is piloted, and every other method's cost is that times the ratio of its median
+``train_time`` to the default method's in the records of the study in ``DIR`` (e.g.
+``benchmarks/results/study-methods-burgers``: the seven methods on one problem at one
+budget); a grid of 21 problems x 7 methods then needs 21 pilots instead of 140.
+
 Usage::
 
     python benchmarks/estimate_study.py paper [--workers 2] [--threads 1] [--device cpu]
+        [--method-factors DIR] [--pilot-adam 100] [--pilot-lbfgs 50]
 
 Writes ``benchmarks/results/estimate_<preset>.json`` and prints a table.
 """
@@ -100,6 +108,19 @@ def _iterative_estimate(spec: RunSpec, budget, device, *, adam: int = 100, lbfgs
                       "per_lbfgs_s": per_lbfgs}}
 
 
+def method_factors(root: Path) -> dict[str, float]:
+    """Median ``train_time`` of each PINN method's runs in a study's records, relative to the
+    default method's (``adam-lbfgs``); ``{}`` when the study has no default-method runs."""
+    times: dict[str, list[float]] = {}
+    for path in sorted((root / "records").glob("*.json")):
+        r = json.loads(path.read_text())
+        if r.get("status") == "ok" and r.get("train_time"):
+            times.setdefault(r["spec"].get("method") or "adam-lbfgs", []).append(r["train_time"])
+    median = {m: sorted(v)[len(v) // 2] for m, v in times.items()}
+    base = median.get("adam-lbfgs")
+    return {m: t / base for m, t in median.items()} if base else {}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("preset")
@@ -108,33 +129,63 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads per pilot run")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--method-factors", type=Path, default=None, metavar="DIR",
+                        help="pilot the default PINN method only; scale the others by their "
+                             "measured cost ratios in the study records of DIR")
+    parser.add_argument("--pilot-adam", type=int, default=100,
+                        help="Adam steps of the shorter PINN/MLP pilot (default 100)")
+    parser.add_argument("--pilot-lbfgs", type=int, default=50,
+                        help="L-BFGS iterations of the L-BFGS pilot (default 50)")
     args = parser.parse_args()
+    if min(args.pilot_adam, args.pilot_lbfgs, args.workers, args.threads) < 1:
+        parser.error("--pilot-adam, --pilot-lbfgs, --workers and --threads must be positive")
+    factors = method_factors(args.method_factors) if args.method_factors else None
+    if args.method_factors and not factors:
+        parser.error(f"--method-factors: no adam-lbfgs runs in {str(args.method_factors)!r}")
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     preset = load_preset(args.preset)
     specs = preset.specs()
     groups: dict[tuple, list[RunSpec]] = {}
     for s in specs:
-        groups.setdefault((s.problem, s.task, s.model, s.params, s.budget, s.budget_overrides),
-                          []).append(s)
+        groups.setdefault((s.problem, s.task, s.model, s.method, s.engine, s.params, s.budget,
+                           s.budget_overrides), []).append(s)
     rows, data_seen, total_train, total_data = [], set(), 0.0, 0.0
+    piloted: dict[tuple, dict] = {}
     for key, members in groups.items():
         base = next(s for s in members if s.expansion.n == 0 and s.options.is_default
                     and s.seed == 0)
         problem, _, budget = prepare(base)
-        console.log(f"pilot {key[0]}/{key[1]}/{key[2]} ({len(members)} runs)")
-        est = (_operator_estimate(base, budget, device) if problem.kind == "operator"
-               else _epoch_estimate(base, budget, device) if problem.kind == "classification"
-               else _iterative_estimate(base, budget, device))
-        data_key = (key[0], key[1], key[3], base.budget, key[5])
+        method = base.method or "adam-lbfgs"
+        factor, pilot_key = 1.0, key
+        if factors is not None and problem.kind == "pinn":
+            factor = factors.get(method, 1.0)
+            pilot_key = key[:3] + (None,) + key[4:]
+            base = dataclasses.replace(base, method=None)
+            if method == "adam":  # no L-BFGS phase: the budget without it
+                budget = dataclasses.replace(budget, lbfgs_iterations=0)
+                factor, pilot_key = 1.0, pilot_key + ("adam",)
+                base = dataclasses.replace(base, budget_overrides=tuple(sorted(
+                    (dict(base.budget_overrides) | {"lbfgs_iterations": "0"}).items())))
+        if pilot_key not in piloted:
+            console.log(f"pilot {key[0]}/{key[1]}/{key[2]}"
+                        + (f"+{base.method}" if base.method else "") + f" ({len(members)} runs)")
+            piloted[pilot_key] = (
+                _operator_estimate(base, budget, device) if problem.kind == "operator"
+                else _epoch_estimate(base, budget, device) if problem.kind == "classification"
+                else _iterative_estimate(base, budget, device, adam=args.pilot_adam,
+                                         lbfgs=args.pilot_lbfgs))
+        est = dict(piloted[pilot_key], train_s=piloted[pilot_key]["train_s"] * factor)
+        data_key = (key[0], key[1], key[5], key[6], key[7])
         data_s = est["data_s"] if data_key not in data_seen else 0.0
         data_seen.add(data_key)
         train = est["train_s"] * len(members)
         total_train += train
         total_data += data_s
-        rows.append({"config": "/".join(map(str, key[:3])), "runs": len(members),
+        rows.append({"config": "/".join(map(str, key[:3])) + (f"+{key[3]}" if key[3] else ""),
+                     "budget": key[6], "overrides": dict(key[7]), "runs": len(members),
                      "per_run_s": est["train_s"], "train_s": train, "data_s": data_s,
-                     "pilot": est["pilot"]})
+                     "method_factor": factor, "pilot": est["pilot"]})
     wall = total_data + total_train / args.workers
     result = {
         "preset": preset.name, "runs": len(specs), "workers": args.workers,
@@ -146,6 +197,9 @@ def main() -> None:
         "loadavg_at_end": os.getloadavg(),
         "estimated_train_s": total_train, "estimated_data_s": total_data,
         "estimated_wall_s": wall, "configs": rows,
+        "method_factors": {"source": str(args.method_factors), "factors": factors}
+        if factors is not None else None,
+        "pilot": {"adam": args.pilot_adam, "lbfgs": args.pilot_lbfgs},
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"estimate_{preset.name}.json").write_text(json.dumps(result, indent=2) + "\n")

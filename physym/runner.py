@@ -36,7 +36,7 @@ from physym.resources import check_memory
 from physym.spec import RunSpec, parse_params, replace_fields
 
 __all__ = ["ADAPTERS", "RunSpec", "RunResult", "Comparison", "run", "compare", "resolve_device",
-           "prepare", "adapter_for"]
+           "prepare", "adapter_for", "methods_for"]
 
 #: Problem kind -> its adapter: the one place that knows which code trains which kind.
 ADAPTERS: Mapping[str, Adapter] = {
@@ -111,6 +111,20 @@ def adapter_for(problem: Problem | type[Problem]) -> Adapter:
     if kind not in ADAPTERS:
         raise ValueError(f"no adapter for problem kind {kind!r}; known: {', '.join(ADAPTERS)}")
     return ADAPTERS[kind]
+
+
+def methods_for(problem: Problem) -> list[str]:
+    """The training methods of ``problem``'s adapter that it takes (``hard-bc`` only with an
+    ansatz, for example); empty for kinds without methods."""
+    adapter = adapter_for(problem)
+    ok = []
+    for method in adapter.methods:
+        try:
+            adapter.check_method(problem, method, None)
+        except ValueError:
+            continue
+        ok.append(method)
+    return ok
 
 
 def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:

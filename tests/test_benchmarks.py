@@ -224,6 +224,39 @@ def test_estimate_study_times_every_kind_of_configuration(tmp_path):
     assert record["estimated_wall_s"] == pytest.approx(record["estimated_data_s"] + train / 2)
 
 
+def test_estimate_study_scales_methods_by_measured_factors(tmp_path):
+    """--method-factors: the default method is piloted once per problem; laaf costs its
+    measured ratio to adam-lbfgs; adam is piloted without L-BFGS."""
+    import json
+
+    from physym import Expansion, RunSpec
+    from physym.runner import RunResult
+
+    study = tmp_path / "study" / "records"
+    study.mkdir(parents=True)
+    for i, (method, t) in enumerate([(None, 10.0), (None, 12.0), (None, 11.0),
+                                     ("laaf", 22.0), ("laaf", 33.0), ("laaf", 30.0)]):
+        r = RunResult(RunSpec("burgers", method=method, seed=i, expansion=Expansion(0)), "ok",
+                      error=0.1, n_params=1, train_time=t).to_dict()
+        (study / f"{i}.json").write_text(json.dumps(r))
+    preset = tmp_path / "meth.toml"
+    preset.write_text('[study]\nbudget = "smoke"\nseeds = 1\nexpand = [2]\ncontrols = []\n'
+                      'methods = ["adam-lbfgs", "laaf", "adam"]\n'
+                      'config = [ { problem = "burgers", task = "pinn" } ]\n')
+    subprocess.run([sys.executable, str(BENCH / "estimate_study.py"), str(preset),
+                    "--device", "cpu", "--out", str(tmp_path), "--method-factors",
+                    str(tmp_path / "study"), "--pilot-adam", "5", "--pilot-lbfgs", "3"],
+                   check=True, capture_output=True, timeout=600)
+    record = _strict_json(tmp_path / "estimate_meth.json")
+    rows = {r["config"]: r for r in record["configs"]}
+    assert set(rows) == {"burgers/pinn/fnn", "burgers/pinn/fnn+laaf", "burgers/pinn/fnn+adam"}
+    assert rows["burgers/pinn/fnn+laaf"]["method_factor"] == pytest.approx(30.0 / 11.0)
+    assert rows["burgers/pinn/fnn+laaf"]["per_run_s"] == pytest.approx(
+        rows["burgers/pinn/fnn"]["per_run_s"] * 30.0 / 11.0)
+    assert rows["burgers/pinn/fnn+adam"]["pilot"]["per_lbfgs_s"] == 0.0
+    assert record["pilot"] == {"adam": 5, "lbfgs": 3}
+
+
 def test_references_benchmark_quick_generates_then_reads(tmp_path):
     """benchmarks/bench_references.py: the cavity's reference is solved into an empty cache,
     then read back from the file it wrote; the cavity is exempt from the 60-s target."""

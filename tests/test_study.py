@@ -37,7 +37,7 @@ def test_smoke_preset_expands_to_the_documented_grid():
     assert {s.expansion.layout for s in specs if s.task == "operator"} == {"channels"}
 
 
-@pytest.mark.parametrize("name", ["quick", "paper"])
+@pytest.mark.parametrize("name", ["quick", "standard", "paper"])
 def test_shipped_presets_are_valid(name):
     preset = load_preset(name)
     specs = preset.specs()
@@ -54,6 +54,18 @@ def test_paper_preset_has_the_full_grid():
     assert {round(f, 6) for f in preset.fill} == {0.5, 1.0, round(math.pi, 6)}
     assert {s.expansion.layout for s in specs if s.task == "pinn"} == {"append", "symmetric"}
     assert all(s.budget == "paper" for s in specs)
+    # every PDE problem x model x method (issue 18): the 21 PINN problems under every method
+    # each takes, every operator model, the QCD MLP; every control a configuration takes
+    from physym.study.arms import Arm, config_label
+    pinn = {(s.problem, s.method or "adam-lbfgs") for s in specs if s.task == "pinn"}
+    assert len({p for p, _ in pinn}) == 21 and ("burgers", "hard-bc") in pinn
+    assert {m for p, m in pinn if p == "kdv"} == {"adam-lbfgs", "adam", "laaf", "gpinn", "lra",
+                                                  "rar"}
+    assert {(s.problem, s.model) for s in specs if s.task == "operator"} == {
+        (p, m) for p in ("burgers", "darcy", "navier_stokes")
+        for m in ("fno", "tfno", "uno", "deeponet")} - {("navier_stokes", "deeponet")}
+    roles = {Arm.of(s).role for s in specs if config_label(s) == "burgers/pinn/fnn"}
+    assert {"fill0", "matched", "bias_init", "bias_lr", "equivalent", "equivariant"} <= roles
 
 
 @pytest.mark.parametrize("text, message", [
@@ -104,6 +116,39 @@ config = [{ problem = "qcd_eos" }, { problem = "burgers", budget = "smoke" }]
     assert sorted({s.budget for s in qcd}) == ["quick", "smoke"] and len(qcd) == 2 * 2 * 2
     # a config's own budget wins over the preset's axis
     assert {s.budget for s in specs if s.problem == "burgers"} == {"smoke"}
+
+
+def test_all_methods_and_all_controls_take_what_each_configuration_can():
+    """methods = "all": hard-bc only where the problem declares an ansatz; controls = "all":
+    equivariant only with declared symmetries, the bias controls only through a linear
+    first map (not the interleaved images)."""
+    from physym.runner import methods_for
+    from physym.registry import get_problem
+    from physym.study.preset import Arm
+
+    text = """[study]
+budget = "smoke"
+seeds = 1
+methods = "all"
+controls = "all"
+config = [{ problem = "burgers", task = "pinn" }, { problem = "allen_cahn" },
+          { problem = "darcy", task = "operator", models = ["fno"] },
+          { problem = "digits", models = ["cnn"], fill = [0.5] }]
+"""
+    specs = parse_preset(text, name="all").specs()
+    by = {}
+    for s in specs:
+        by.setdefault((s.problem, s.model), set()).add((s.method or "adam-lbfgs", Arm.of(s).role))
+    burgers = {m for m, _ in by[("burgers", "fnn")]}
+    allen = {m for m, _ in by[("allen_cahn", "fnn")]}
+    assert "hard-bc" in burgers and "hard-bc" not in allen
+    assert allen == set(methods_for(get_problem("allen_cahn").task()()))
+    roles = lambda key: {r for _, r in by[key]}  # noqa: E731
+    assert {"fill0", "matched", "bias_init", "bias_lr", "equivalent", "equivariant"} <= \
+        roles(("burgers", "fnn"))
+    assert {"bias_init", "equivalent", "equivariant"} <= roles(("darcy", "fno"))
+    assert not {"bias_init", "bias_lr", "equivalent", "equivariant"} & roles(("digits", "cnn"))
+    assert "fill0" in roles(("digits", "cnn"))
 
 
 def test_unknown_preset_names_the_available_ones():

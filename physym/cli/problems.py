@@ -19,20 +19,15 @@ def _symmetries(cls: type) -> str:
 
 def _methods(adapter: Any, cls: type) -> list[str]:
     """The training methods the adapter offers that this problem takes."""
+    from physym.runner import methods_for  # noqa: PLC0415
+
     if not adapter.methods:
         return []
     try:
         problem = cls()
     except Exception:  # noqa: BLE001  (listing must go on; solve reports the problem)
         return list(adapter.methods)
-    ok = []
-    for m in adapter.methods:
-        try:
-            adapter.check_method(problem, m, None)
-            ok.append(m)
-        except ValueError:
-            pass
-    return ok
+    return methods_for(problem)
 
 
 def problems_command() -> None:

@@ -43,6 +43,9 @@ a run's key, so a study keeps the records of one engine apart from the other's.
 The controls (``fill0``, ``matched``, the bias-equivalent ``bias_init``, ``bias_lr`` and
 ``equivalent``, and ``equivariant``) are baselines built by :meth:`Preset._arms`; docs/study.md
 says what each one controls for. ``controls`` defaults to ``["fill0", "matched"]``.
+``methods = "all"`` and ``controls = "all"`` mean every method and every control that a
+configuration can take (``hard-bc`` only with an ansatz, ``equivariant`` only with declared
+symmetries, the bias controls only where constants enter a linear first map).
 """
 
 from __future__ import annotations
@@ -56,17 +59,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from physym.expansion import COORDINATE_LAYOUTS, Expansion, parse_fill
-from physym.models.pinn_engine import ENGINES
+from physym.expansion import COORDINATE_LAYOUTS, Expansion
 from physym.options import ModelOptions
 from physym.registry import get_problem
-from physym.runner import RunSpec, prepare
+from physym.runner import RunSpec, methods_for, prepare
+from physym.study._fields import (ALL, CONTROLS, PresetError, budget_list, control_list,
+                                  engine_name, fill_list, int_list, method_list, positive_int,
+                                  str_pairs)
 from physym.study.arms import Arm, arm_label, config_key, config_label
 
 __all__ = ["Preset", "ConfigEntry", "Arm", "load_preset", "find_preset", "available_presets",
-           "arm_label", "config_key", "config_label", "PresetError"]
+           "arm_label", "config_key", "config_label", "PresetError", "CONTROLS", "ALL"]
 
-CONTROLS = ("fill0", "matched", "bias_init", "bias_lr", "equivalent", "equivariant")
 #: The controls of a preset that names none (the bias-equivalent ones are asked for).
 DEFAULT_CONTROLS = ("fill0", "matched")
 #: The bias-equivalent controls and their (bias_init, bias_lr) switches.
@@ -77,10 +81,6 @@ _STUDY_KEYS = {"description", "budget", "budgets", "seeds", "expand", "fill", "l
 _CONFIG_KEYS = {"problem", "task", "models", "params", "budget", "budgets", "budget_overrides",
                 "data_seed", "expand", "fill", "seeds", "layouts", "controls", "methods",
                 "engine"}
-
-
-class PresetError(ValueError):
-    """A preset that cannot be found, parsed or expanded; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,9 @@ class Preset:
 
     def _arms(self, entry: ConfigEntry,
               layouts_of_model: tuple[str, ...]) -> list[tuple[Expansion, ModelOptions]]:
-        """The arms of one model of a config: baseline, expanded settings, controls."""
+        """The arms of one model of a config: baseline, expanded settings, controls (all of
+        them for ``controls = "all"``; :meth:`_entry_specs` then drops those the model
+        cannot take)."""
         default_layout = layouts_of_model[0]
         layout_mode = entry.layouts or self.layouts
         if layout_mode == "all":
@@ -162,6 +164,8 @@ class Preset:
         arms += [(Expansion(n, fill, lay), ModelOptions())
                  for n in expand for fill in fills for lay in layouts]
         controls = self.controls if entry.controls is None else entry.controls
+        if controls == ALL:
+            controls = CONTROLS
         if "fill0" in controls:
             arms.append((Expansion(self.primary_n, 0.0, default_layout), ModelOptions()))
         if "matched" in controls:
@@ -188,9 +192,13 @@ class Preset:
         methods = entry.methods if entry.methods is not None else (
             self.methods if cls.kind == "pinn" else ())
         engine = (entry.engine or self.engine) if cls.kind == "pinn" else None
+        optional = (self.controls if entry.controls is None else entry.controls) == ALL
         budgets = (entry.budgets or ((entry.budget,) if entry.budget else None)
                    or self.budgets or (self.budget,))
         out = []
+        if methods == ALL:
+            methods = tuple(methods_for(prepare(RunSpec(entry.problem, task, models[0],
+                                                         params=entry.params))[0]))
         for model, method, budget in itertools.product(models, methods or (None,), budgets):
             base = RunSpec(
                 problem=entry.problem, task=task, model=model, budget=budget,
@@ -200,41 +208,18 @@ class Preset:
             )
             for expansion, options in self._arms(entry, cls.layouts_for(model)):
                 first = dataclasses.replace(base, expansion=expansion, options=options)
-                prepare(first)  # validates problem, task, model, layout, budget, params
+                try:
+                    prepare(first)  # validates problem, task, model, layout, budget, params
+                except ValueError:
+                    if optional and options != ModelOptions():
+                        continue  # a control this model cannot take (controls = "all")
+                    raise
                 out += [dataclasses.replace(first, seed=s) for s in range(seeds)]
         return out
 
 
 # --------------------------------------------------------------------------------------------
 # reading presets
-
-
-def _int_list(value: Any, what: str, *, minimum: int = 0) -> tuple[int, ...]:
-    values = value if isinstance(value, list) else [value]
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-            raise PresetError(f"{what} must be integers >= {minimum}, got {v!r}")
-    return tuple(values)
-
-
-def _fill_list(value: Any, what: str) -> tuple[float, ...]:
-    values = value if isinstance(value, list) else [value]
-    try:
-        return tuple(parse_fill(v) for v in values)
-    except (ValueError, TypeError) as exc:
-        raise PresetError(f"{what}: {exc}") from None
-
-
-def _str_pairs(value: Any, what: str) -> tuple[tuple[str, str], ...]:
-    if not isinstance(value, dict):
-        raise PresetError(f"{what} must be a table of key = value, got {value!r}")
-    return tuple(sorted((str(k), str(v)) for k, v in value.items()))
-
-
-def _positive_int(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise PresetError(f"{what} must be a positive integer, got {value!r}")
-    return value
 
 
 def _config(raw: Any, i: int) -> ConfigEntry:
@@ -251,57 +236,20 @@ def _config(raw: Any, i: int) -> ConfigEntry:
     return ConfigEntry(
         problem=str(raw["problem"]), task=raw.get("task"),
         models=tuple(models) if models else None,
-        params=_str_pairs(raw.get("params", {}), f"config {i + 1} params"),
+        params=str_pairs(raw.get("params", {}), f"config {i + 1} params"),
         budget=raw.get("budget"),
-        budgets=_budgets(raw, f"config {i + 1}") or None,
-        budget_overrides=_str_pairs(raw.get("budget_overrides", {}),
+        budgets=budget_list(raw, f"config {i + 1}") or None,
+        budget_overrides=str_pairs(raw.get("budget_overrides", {}),
                                     f"config {i + 1} budget_overrides"),
-        data_seed=_int_list(raw["data_seed"], "data_seed")[0] if "data_seed" in raw else None,
-        expand=_int_list(raw["expand"], "expand", minimum=1) if "expand" in raw else None,
-        fill=_fill_list(raw["fill"], "fill") if "fill" in raw else None,
-        seeds=_positive_int(raw["seeds"], "seeds") if "seeds" in raw else None,
+        data_seed=int_list(raw["data_seed"], "data_seed")[0] if "data_seed" in raw else None,
+        expand=int_list(raw["expand"], "expand", minimum=1) if "expand" in raw else None,
+        fill=fill_list(raw["fill"], "fill") if "fill" in raw else None,
+        seeds=positive_int(raw["seeds"], "seeds") if "seeds" in raw else None,
         layouts=raw.get("layouts"),
-        controls=_controls(raw["controls"], f"config {i + 1} controls") if "controls" in raw else None,
-        methods=_methods(raw["methods"], f"config {i + 1} methods") if "methods" in raw else None,
-        engine=_engine(raw["engine"], f"config {i + 1} engine") if "engine" in raw else None,
+        controls=control_list(raw["controls"], f"config {i + 1} controls") if "controls" in raw else None,
+        methods=method_list(raw["methods"], f"config {i + 1} methods") if "methods" in raw else None,
+        engine=engine_name(raw["engine"], f"config {i + 1} engine") if "engine" in raw else None,
     )
-
-
-def _budgets(table: dict[str, Any], what: str) -> tuple[str, ...]:
-    """The ``budgets`` list of a table (empty when absent); not together with ``budget``."""
-    value = table.get("budgets")
-    if value is None:
-        return ()
-    if "budget" in table:
-        raise PresetError(f"{what}: give either budget or budgets, not both")
-    if not isinstance(value, list) or not value or not all(isinstance(b, str) for b in value) \
-            or len(set(value)) != len(value):
-        raise PresetError(f"{what}: budgets must be a list of distinct budget names, "
-                          f"got {value!r}")
-    return tuple(value)
-
-
-def _controls(value: Any, what: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-        raise PresetError(f"{what} must be a list of control names, got {value!r}")
-    bad = [c for c in value if c not in CONTROLS]
-    if bad:
-        raise PresetError(f"{what} must be among {', '.join(CONTROLS)}, got {bad[0]!r}")
-    return tuple(value)
-
-
-def _methods(value: Any, what: str) -> tuple[str, ...]:
-    """PINN method names (checked against the adapter's list when the runs are expanded)."""
-    if not isinstance(value, list) or not value or not all(isinstance(m, str) and m
-                                                           for m in value):
-        raise PresetError(f"{what} must be a non-empty list of PINN method names, got {value!r}")
-    return tuple(value)
-
-
-def _engine(value: Any, what: str) -> str:
-    if value not in ENGINES:
-        raise PresetError(f"{what} must be one of {', '.join(ENGINES)}, got {value!r}")
-    return value
 
 
 def parse_preset(text: str, *, name: str, source: str = "") -> Preset:
@@ -325,17 +273,17 @@ def parse_preset(text: str, *, name: str, source: str = "") -> Preset:
                           f"allowed: {', '.join(sorted(_STUDY_KEYS))}")
     if not isinstance(configs, list) or not configs:
         raise PresetError(f"preset {name!r} has no config entries (config = [{{problem = ...}}])")
-    expand = _int_list(study.get("expand", [4]), "expand", minimum=1)
-    fills = _fill_list(study.get("fill", ["pi"]), "fill")
-    controls = _controls(study.get("controls", list(DEFAULT_CONTROLS)), "controls")
+    expand = int_list(study.get("expand", [4]), "expand", minimum=1)
+    fills = fill_list(study.get("fill", ["pi"]), "fill")
+    controls = control_list(study.get("controls", list(DEFAULT_CONTROLS)), "controls")
     layouts = study.get("layouts", "default")
     if layouts not in ("default", "all"):
         raise PresetError(f"layouts must be 'default' or 'all', got {layouts!r}")
     primary = study.get("primary", {})
     if not isinstance(primary, dict):
         raise PresetError(f"primary must be a table {{ n = 4, fill = \"pi\" }}, got {primary!r}")
-    primary_n = _int_list(primary.get("n", max(expand)), "primary n", minimum=1)[0]
-    primary_fill = _fill_list(primary.get("fill", fills[0]), "primary fill")[0]
+    primary_n = int_list(primary.get("n", max(expand)), "primary n", minimum=1)[0]
+    primary_fill = fill_list(primary.get("fill", fills[0]), "primary fill")[0]
     if primary_n not in expand or not any(math.isclose(primary_fill, f) for f in fills):
         raise PresetError(f"the primary setting n={primary_n}, fill={primary_fill:g} must be "
                           "one of the grid's expand and fill values")
@@ -345,13 +293,13 @@ def parse_preset(text: str, *, name: str, source: str = "") -> Preset:
     return Preset(
         name=name, description=str(study.get("description", "")),
         budget=str(study.get("budget", "quick")),
-        seeds=_positive_int(study.get("seeds", 3), "seeds"),
+        seeds=positive_int(study.get("seeds", 3), "seeds"),
         expand=expand, fill=fills, layouts=layouts, controls=controls,
-        methods=_methods(study["methods"], "methods") if "methods" in study else (),
-        engine=_engine(study["engine"], "engine") if "engine" in study else None,
-        budgets=_budgets(study, f"preset {name!r}"),
+        methods=method_list(study["methods"], "methods") if "methods" in study else (),
+        engine=engine_name(study["engine"], "engine") if "engine" in study else None,
+        budgets=budget_list(study, f"preset {name!r}"),
         primary_n=primary_n, primary_fill=primary_fill, alpha=alpha,
-        data_seed=_int_list(study.get("data_seed", 0), "data_seed")[0],
+        data_seed=int_list(study.get("data_seed", 0), "data_seed")[0],
         configs=tuple(_config(c, i) for i, c in enumerate(configs)), source=source,
     )
 
