@@ -41,12 +41,27 @@ def test_report_counts_converged_runs_and_lists_stalled_ones(tmp_path):
     rows = [line for line in section.splitlines() if line.startswith("| burgers")]
     baseline = next(r for r in rows if "| baseline |" in r)
     expanded = next(r for r in rows if "| baseline |" not in r)
-    # baseline: flat tail, 3 recorded, 3 converged, 1 stalled; expanded: 3 still falling
-    assert "| 3 | 3 | 1 | 0.0% |" in baseline, baseline
-    assert "| 3 | 0 | 0 |" in expanded, expanded
+    # baseline: flat tail, 3 recorded, 3 converged, 1 stopped early and stalled, none
+    # restarted; expanded: 3 still falling
+    assert "| 3 | 3 | 1 | 1 | 0 | 0.0% |" in baseline, baseline
+    assert "| 3 | 0 | 0 | 0 | 0 |" in expanded, expanded
     stalled = [line for line in section.splitlines() if line.startswith("- `")]
     assert len(stalled) == 1 and "lbfgs stopped after 3 of 500 iterations" in stalled[0]
     assert records[0]["key"] in stalled[0]
+
+
+def test_convergence_counts_restarted_lbfgs_phases(tmp_path):
+    records = _records()
+    t = records[1]["training"]  # baseline seed 1: L-BFGS restarted twice, then ran to its limit
+    t["phases"][1].update(restarts=2)
+    store = RecordStore(tmp_path)
+    for r in records:
+        store.write(r)
+    build_report(tmp_path)
+    section = (tmp_path / "report.md").read_text().split("## Convergence")[1]
+    baseline = next(line for line in section.splitlines()
+                    if line.startswith("| burgers") and "| baseline |" in line)
+    assert "| 3 | 3 | 1 | 1 | 1 | 0.0% |" in baseline, baseline
 
 
 def test_records_without_training_give_no_convergence_section(tmp_path):

@@ -123,12 +123,18 @@ def _convergence(records: list[dict[str, Any]]) -> list[str]:
              "stalled (stopped for no progress before 10% of its iterations) are listed below "
              "and counted in the statistics above like any other run: read their "
              "configurations with care.", "",
-             "| configuration | arm | recorded | converged | stalled | median tail drop |",
-             "|---|---|---|---|---|---|"]
+             "*stopped early*: a phase that stopped for no progress before its limit; "
+             "*restarted*: L-BFGS started again with a fresh history after such a stop "
+             "(`lbfgs_restarts`).", "",
+             "| configuration | arm | recorded | converged | stopped early | stalled | restarted "
+             "| median tail drop |", "|---|---|---|---|---|---|---|---|"]
     for (label, arm), ts in sorted(rows.items()):
         drops = [t["tail_drop"] for t in ts if isinstance(t.get("tail_drop"), (int, float))]
+        early = sum(any(p["stop"] == "no progress" and p["iterations"] < p["limit"]
+                        for p in t["phases"]) for t in ts)
+        restarted = sum(any(p.get("restarts", 0) for p in t["phases"]) for t in ts)
         lines.append(f"| {label} | {arm} | {len(ts)} | {sum(bool(t['converged']) for t in ts)} "
-                     f"| {sum(bool(t['stalled']) for t in ts)} | "
+                     f"| {early} | {sum(bool(t['stalled']) for t in ts)} | {restarted} | "
                      f"{fmt(float(np.median(drops)), '.1%') if drops else '–'} |")
     if stalled:
         lines += ["", "Stalled runs:", "", *stalled]
