@@ -120,9 +120,9 @@ def _convergence(records: list[dict[str, Any]]) -> list[str]:
     criterion = next(iter(rows.values()))[0].get("criterion", "")
     lines = ["", "## Convergence", "",
              f"Criterion: the run has converged when its {criterion}. Runs whose optimiser "
-             "stalled (stopped for no progress before 10% of its iterations) are listed below "
-             "and counted in the statistics above like any other run: read their "
-             "configurations with care.", "",
+             "stalled (stopped for no progress before 10% of its iterations) are listed below; "
+             "the statistics above count them and flag them (the per-configuration *stalled* "
+             "column repeats each verdict without their seed pairs).", "",
              "*stopped early*: a phase that stopped for no progress before its limit; "
              "*restarted*: L-BFGS started again with a fresh history after such a stop "
              "(`lbfgs_restarts`).", "",
