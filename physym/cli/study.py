@@ -72,7 +72,7 @@ def _report(root: Path) -> Any:
 
 
 def study_command(
-    preset: str = typer.Option(..., "--preset", help="A preset shipped with physym (smoke, quick, paper) or a path to a .toml file."),
+    preset: str = typer.Option(..., "--preset", help="A preset shipped with physym (smoke, quick, standard, paper) or a path to a .toml file."),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Study directory (default: runs/study-PRESET). Re-running into it resumes."),
     workers: int = typer.Option(1, "--workers", help="Local worker processes (1 = in this process)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://host:8786."),
