@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-__all__ = ["BUDGET_NAMES", "PINNBudget", "OperatorBudget", "RegressionBudget",
+__all__ = ["BUDGET_NAMES", "LBFGS_SOLVERS", "PINNBudget", "OperatorBudget", "RegressionBudget",
            "ClassificationBudget"]
 
+#: Who runs a PINN's L-BFGS phase (``PINNBudget.lbfgs_solver``).
+LBFGS_SOLVERS: tuple[str, ...] = ("scipy", "torch")
 #: Budget names in increasing cost; every built-in problem defines all four.
 BUDGET_NAMES: tuple[str, ...] = ("smoke", "quick", "standard", "paper")
 
@@ -52,11 +54,17 @@ class PINNBudget:
         Adam learning rate.
     seeds : int
         Default number of seeds of ``physym solve``.
+    lbfgs_solver : {"scipy", "torch"}
+        Who runs the L-BFGS phase: scipy's L-BFGS-B in float64 over the torch loss (the
+        default since issue 18: torch's float32 L-BFGS stalled early on about one run in
+        ten, :mod:`physym.models.lbfgsb`), or DeepXDE's torch L-BFGS (as physym trained
+        before).
     lbfgs_restarts : int
-        Times L-BFGS may start again with a fresh history after its line search made no
-        progress before ``lbfgs_iterations`` (issue 18's stall; see
-        :func:`physym.models.pinn_train.lbfgs_segments`). ``0`` is DeepXDE's own behaviour:
-        the phase ends there. Runs that never stall train identically for any value.
+        ``"torch"`` only: times L-BFGS may start again with a fresh history after its line
+        search made no progress before ``lbfgs_iterations``
+        (:func:`physym.models.pinn_train.lbfgs_segments`); ``0`` (the default) is DeepXDE's
+        own behaviour. Runs that never stall train identically for any value. Measured not
+        to cure the stall (a fresh start stalled at once too), so it is off by default.
     """
 
     num_domain: int
@@ -68,12 +76,16 @@ class PINNBudget:
     lbfgs_iterations: int
     lr: float = 1e-3
     seeds: int = 3
-    lbfgs_restarts: int = 20
+    lbfgs_solver: str = "scipy"
+    lbfgs_restarts: int = 0
 
     def __post_init__(self) -> None:
         _check_fields(self, positive=("num_domain", "width", "depth", "seeds"),
                       non_negative=("num_boundary", "num_initial", "adam_iterations",
                                     "lbfgs_iterations", "lbfgs_restarts"))
+        if self.lbfgs_solver not in LBFGS_SOLVERS:
+            raise ValueError(f"PINNBudget.lbfgs_solver must be one of "
+                             f"{', '.join(LBFGS_SOLVERS)}, got {self.lbfgs_solver!r}")
 
     @property
     def total_steps(self) -> int:

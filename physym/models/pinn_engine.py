@@ -15,7 +15,8 @@ settings, but:
   computed once by DeepXDE's own ``bc.error``; the other conditions are DeepXDE's ``bc.error``
   on the condition points (which come first in ``data.train_x``), evaluated eagerly;
 * the loop is a plain torch loop that mirrors DeepXDE's: Adam (``torch.optim.Adam``, as
-  DeepXDE's ``"adam"``), then ``torch.optim.LBFGS`` in chunks of
+  DeepXDE's ``"adam"``), then L-BFGS as the budget says: scipy's L-BFGS-B (the default,
+  :mod:`physym.models.lbfgsb`, the same call as on the DeepXDE path) or ``torch.optim.LBFGS`` in chunks of
   :data:`~physym.models.pinn_train.LBFGS_CHUNK` iterations with DeepXDE's options, ending
   where DeepXDE's loop ends (a chunk that advances one iteration), and a record identical in
   form to :func:`~physym.models.pinn_train.train_phases`'.
@@ -42,6 +43,7 @@ import torch
 
 from physym.budgets import PINNBudget
 from physym.convergence import Phase, training_record
+from physym.models.lbfgsb import minimize_lbfgsb
 from physym.models.pinn_jet import input_embedding, jet_forward, jet_unsupported
 from physym.models.pinn_train import (HISTORY_POINTS, _adam, lbfgs_options, lbfgs_segments,
                                       lbfgs_stop)
@@ -232,7 +234,19 @@ def train_jet(dde: Any, problem: "PINNProblem", data: Any, net: Any, *, budget: 
     _check(final, "after Adam")
     history.append((budget.adam_iterations, final))
     counted = 0  # L-BFGS iterations as DeepXDE's loop counts them (its last chunk of one is not)
-    if budget.lbfgs_iterations > 0:
+    if budget.lbfgs_iterations > 0 and budget.lbfgs_solver == "scipy":
+        done, stop, _ = minimize_lbfgsb(
+            list(net.parameters()), loss_fn, maxiter=budget.lbfgs_iterations, history=history,
+            offset=budget.adam_iterations, progress=progress,
+            every=max(1, budget.lbfgs_iterations // HISTORY_POINTS))
+        phases.append(Phase("lbfgs", done, budget.lbfgs_iterations, stop))
+        if stop == "non-finite loss":
+            raise TrainingDiverged("non-finite training loss in L-BFGS")
+        counted = done
+        final = float(loss_fn().detach())
+        _check(final, "in L-BFGS")
+        history.append((budget.adam_iterations + done, final))
+    elif budget.lbfgs_iterations > 0:
         first = next(net.parameters())
 
         def segment(limit: int) -> tuple[int, str, float]:

@@ -1,5 +1,8 @@
 """The PINN training phases: Adam, then L-BFGS, on a compiled DeepXDE model, recorded.
 
+L-BFGS is scipy's L-BFGS-B in float64 by default (:mod:`physym.models.lbfgsb`), or
+DeepXDE's torch L-BFGS (``PINNBudget.lbfgs_solver = "torch"``).
+
 :func:`train_phases` runs both phases on a ``dde.Model`` and returns the ``training``
 record of :mod:`physym.convergence`: iterations run per phase, why each stopped, and the
 training loss every ``1/100`` of the budget. The loss is read from what the optimiser's
@@ -18,6 +21,7 @@ import torch
 from physym.budgets import PINNBudget
 from physym.convergence import Phase, training_record
 from physym.models._bias import adam_groups
+from physym.models.lbfgsb import minimize_lbfgsb
 from physym.options import ModelOptions
 from physym.problem import TrainingDiverged
 
@@ -204,8 +208,11 @@ def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudg
 
     Adam runs ``budget.adam_iterations`` steps at ``budget.lr`` (the first-layer bias at
     ``options.bias_lr_factor`` times that, Adam ``eps`` = ``adam_eps`` when given). L-BFGS
-    then runs up to ``budget.lbfgs_iterations`` in chunks of :data:`LBFGS_CHUNK`, with
-    DeepXDE's options otherwise, and with the loss weights Adam ended with.
+    then runs up to ``budget.lbfgs_iterations`` on DeepXDE's loss with the loss weights Adam
+    ended with: by scipy's L-BFGS-B in float64 (``budget.lbfgs_solver = "scipy"``, the
+    default; :func:`physym.models.lbfgsb.minimize_lbfgsb`), or by DeepXDE's own torch L-BFGS
+    in chunks of :data:`LBFGS_CHUNK` (``"torch"``), restarted after a stall up to
+    ``budget.lbfgs_restarts`` times (:func:`lbfgs_segments`).
 
     The keywords after ``progress`` are the hooks of the training methods
     (:mod:`physym.models.pinn_methods`): ``loss_weights`` of the loss terms, DeepXDE
@@ -245,7 +252,28 @@ def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudg
         raise TrainingDiverged(callback.diverged or
                                f"non-finite training loss at Adam step {history[-1][0]}")
     history.append((adam.calls, _total_loss(model)))
-    if budget.lbfgs_iterations > 0:
+    if budget.lbfgs_iterations > 0 and budget.lbfgs_solver == "scipy":
+        state = model.train_state
+
+        def loss() -> torch.Tensor:
+            return torch.sum(model.outputs_losses_train(state.X_train, state.y_train,
+                                                        state.train_aux_vars)[1])
+
+        done, stop, _ = minimize_lbfgsb(list(net.parameters()), loss,
+                                        maxiter=budget.lbfgs_iterations, history=history,
+                                        offset=adam.calls, progress=progress,
+                                        every=max(1, budget.lbfgs_iterations // HISTORY_POINTS))
+        phases.append(Phase("lbfgs", done, budget.lbfgs_iterations, stop))
+        if stop == "non-finite loss":
+            raise TrainingDiverged("non-finite training loss in L-BFGS")
+        state.iteration += done
+        state.step += done
+        model.train(iterations=0, display_every=1, verbose=0)  # train_state's losses, here
+        final = _total_loss(model)
+        if not math.isfinite(final):
+            raise TrainingDiverged("non-finite training loss in L-BFGS")
+        history.append((adam.calls + done, final))
+    elif budget.lbfgs_iterations > 0:
         start = adam.calls  # the iteration count where the next segment begins
 
         def segment(limit: int) -> tuple[int, str, float]:

@@ -14,6 +14,10 @@ def _run(engine: str | None, n: int, **kw):
                        engine=engine, **kw), device="cpu")
 
 
+def _run_torch_lbfgs(engine: str | None, n: int):
+    return _run(engine, n, budget_overrides=(("lbfgs_restarts", "20"), ("lbfgs_solver", "torch")))
+
+
 @pytest.mark.parametrize("n", [0, 4])
 def test_jet_engine_matches_deepxde_and_is_deterministic(n: int) -> None:
     """Smoke budget (30 Adam steps + 10 L-BFGS iterations): the relative L2 errors of the
@@ -103,15 +107,15 @@ def _force_stall(monkeypatch, module) -> list[int]:
 
 
 def test_both_engines_restart_a_stalled_lbfgs_alike(monkeypatch) -> None:
-    """After a forced stall each engine starts L-BFGS again with what is left of the limit,
+    """The torch solver: after a forced stall each engine starts L-BFGS again with what is left of the limit,
     and both record the same phases (iterations, restarts, stop)."""
     import physym.models.pinn_engine as pe
     import physym.models.pinn_train as pt
 
     deepxde_limits = _force_stall(monkeypatch, pt)
-    ref = _run(None, 4)
+    ref = _run_torch_lbfgs(None, 4)
     jet_limits = _force_stall(monkeypatch, pe)
-    jet = _run("jet", 4)
+    jet = _run_torch_lbfgs("jet", 4)
     assert ref.status == jet.status == "ok"
     assert deepxde_limits[:2] == jet_limits[:2] == [10, 7]
     assert ref.training["phases"] == jet.training["phases"]

@@ -1,0 +1,50 @@
+"""scipy's L-BFGS-B over a torch loss (physym.models.lbfgsb), the default L-BFGS phase."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from physym.budgets import PINNBudget
+from physym.models.lbfgsb import minimize_lbfgsb
+
+
+def _rosenbrock(x: torch.Tensor) -> torch.Tensor:
+    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+
+
+def test_rosenbrock_is_solved_to_the_gradient_tolerance_in_place():
+    x = torch.tensor([-1.2, 1.0], dtype=torch.float64, requires_grad=True)
+    history: list[tuple[int, float]] = []
+    done, stop, final = minimize_lbfgsb([x], lambda: _rosenbrock(x), maxiter=500,
+                                        history=history, offset=1000, every=5)
+    assert stop in ("tolerance", "no progress") and done < 500
+    assert torch.allclose(x.detach(), torch.ones(2, dtype=torch.float64), atol=1e-6)
+    assert final == pytest.approx(float(_rosenbrock(x.detach())), abs=1e-14) and final < 1e-12
+    its = [i for i, _ in history]
+    assert its == list(range(1005, 1000 + done + 1, 5))  # every 5th iteration, offset
+
+
+def test_iteration_limit_progress_and_float32_parameters():
+    w = torch.nn.Parameter(torch.tensor([3.0, -2.0, 0.5]))  # float32, as a PINN's weights
+    b = torch.nn.Parameter(torch.zeros(()))
+    calls = []
+    done, stop, final = minimize_lbfgsb(
+        [w, b], lambda: (w ** 4).sum() + (b - 1) ** 2 + (w * b).sum() ** 2, maxiter=4,
+        progress=calls.append)
+    assert (done, stop) == (4, "iteration limit") and sum(calls) == 4
+    assert w.dtype == torch.float32 and math.isfinite(final)
+
+
+def test_a_non_finite_loss_stops_the_phase():
+    x = torch.tensor([1.0], requires_grad=True)
+    done, stop, final = minimize_lbfgsb([x], lambda: torch.log(x - 2.0).sum(), maxiter=10)
+    assert stop == "non-finite loss" and math.isnan(final)
+
+
+def test_budget_names_its_lbfgs_solver():
+    assert PINNBudget(10, 1, 1, 4, 1, 1, 1).lbfgs_solver == "scipy"
+    with pytest.raises(ValueError, match="lbfgs_solver must be one of scipy, torch, got 'adam'"):
+        PINNBudget(10, 1, 1, 4, 1, 1, 1, lbfgs_solver="adam")
