@@ -177,7 +177,7 @@ def test_budget_axis_gives_a_section_and_a_figure(tmp_path):
     _, written = build_report(tmp_path)
     assert tmp_path / "budget_effect.png" in written
     text = (tmp_path / "report.md").read_text()
-    assert "## Budget: does the verdict change with training time?" in text
+    assert "## Budget: does the verdict change with the budget?" in text
     assert ("- burgers/pinn/fnn: the verdict changes with the budget (smoke: worse; "
             "quick: improved).") in text
 

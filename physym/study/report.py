@@ -226,9 +226,10 @@ def _budget_section(st: StudyStats) -> list[str]:
     axis = budget_axis(st)
     if not axis:
         return []
-    lines = ["", "## Budget: does the verdict change with training time?", "",
-             "Each configuration that ran at two or more budgets, its primary comparison at "
-             "each (figure: `budget_effect.png`).", "",
+    lines = ["", "## Budget: does the verdict change with the budget?", "",
+             "Each configuration that ran at two or more budgets (a budget name with its "
+             "overrides: a longer training, more points, another optimiser setting), its "
+             "primary comparison at each (figure: `budget_effect.png`).", "",
              "| configuration | budget | baseline | primary | change [95% CI] | p (t) | verdict |",
              "|---|---|---|---|---|---|---|"]
     sentences = []
