@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
             rec = train_phases(dde, model, net, budget=dataclasses.replace(only_lbfgs, **over))
             lbfgs = rec["phases"][1]
             result["arms"][name] = {"iterations": lbfgs["iterations"], "stop": lbfgs["stop"],
-                                    "restarts": lbfgs["restarts"], "final_loss": float(loss().detach()),
+                                    "restarts": lbfgs["restarts"],
+                                    "final_loss": float(loss().detach()),
                                     "seconds": time.perf_counter() - t0}
             if name == "torch":  # probe the stalled point
                 for q in params:
