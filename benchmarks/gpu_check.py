@@ -6,7 +6,8 @@ Four checks, each recorded in one JSON file (``--out``):
    model (image tasks on their own small data), baseline and n = 4, through
    :func:`physym.runner.run`; each must finish with a finite error on the device asked for;
 2. **the smoke study with several workers** (``physym study --preset smoke --workers W``,
-   W = 4 on a GPU): W spawned processes, each its own CUDA context, every record ``ok`` and on the device;
+   W = 4 on a GPU): W spawned processes, each its own CUDA context, every record ``ok`` and
+   on the device;
 3. **throughput**: the same fixed list of runs through the study executor with 1, 2, 4, ...
    workers on the one device, as runs per hour (the number that sizes a GPU study);
 4. **CPU-vs-device agreement**: one Burgers PINN and one Burgers FNO run at the smoke budget

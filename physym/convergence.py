@@ -12,9 +12,10 @@ The best loss (a running minimum) is used instead of the last one, so that Adam'
 step-to-step noise cannot fake or hide a fall. A phase has **stalled** when its optimiser
 stopped for lack of progress (a line search that returned a zero step) before
 :data:`STALL_FRACTION` (10%) of its allowed iterations: the L-BFGS failure recorded in
-issue 18, where one seed stopped after 3 of 5000 iterations. The PINN trainers start
-L-BFGS again with a fresh history after such a stop (:func:`physym.models.pinn_train.lbfgs_segments`);
-a phase counts as stalled only when it is still short of that fraction after its restarts.
+issue 18, where one seed stopped after 3 of 5000 iterations (torch's float32 L-BFGS; the
+default L-BFGS phase is scipy's L-BFGS-B since, :mod:`physym.models.lbfgsb`). With
+``lbfgs_restarts`` a phase counts as stalled only when it is still short of that fraction
+after its restarts.
 """
 
 from __future__ import annotations
