@@ -167,7 +167,10 @@ def lbfgs_segments(segment: Callable[[int], tuple[int, str, float]], *, limit: i
     18 measured ``|d|max`` = 2.2e-7 against ``|grad|max`` = 4.4e-4) and no step along it
     lowers the loss. DeepXDE then takes the next one-iteration chunk for convergence and
     stops the phase, after as few as 3 of 5000 iterations. A new optimiser starts from the
-    steepest-descent direction, so the phase goes on.
+    steepest-descent direction, which was meant to let the phase go on; measured, it did
+    not (``benchmarks/results/lbfgs-stall.md``: the fresh start stalled after 1 iteration,
+    the loss's decrease along the gradient being at float32 rounding level), which is why
+    ``PINNBudget.lbfgs_solver = "scipy"`` is the default and restarts are off.
 
     A restart happens only after a segment that stopped for ``"no progress"`` before the
     limit **and** lowered the loss below where it began: a fresh start from the very point
