@@ -182,8 +182,11 @@ def _build(ctx: Context, problem_name: str, n: int, phase: str) -> dict[str, Any
     problem = get_problem(problem_name).task("pinn")()
     steps = 5 if ctx.quick else (200 if phase == "adam" else 100)
     budget = problem.budget("smoke" if ctx.quick else "quick")
+    # torch's L-BFGS: the arms compare the same optimiser (physym's default L-BFGS-B is
+    # another one; bench_lbfgs_stall.py compares the two)
     budget = dataclasses.replace(budget, adam_iterations=steps if phase == "adam" else 0,
-                                 lbfgs_iterations=steps if phase == "lbfgs" else 0)
+                                 lbfgs_iterations=steps if phase == "lbfgs" else 0,
+                                 lbfgs_solver="torch")
     dde.config.set_random_seed(0)
     data = problem.deepxde_data(dde, budget)
     forward_data = _forward_mode_data(dde, problem_name, problem, data)
