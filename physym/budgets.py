@@ -15,7 +15,7 @@ __all__ = ["BUDGET_NAMES", "LBFGS_SOLVERS", "PINNBudget", "OperatorBudget", "Reg
            "ClassificationBudget"]
 
 #: Who runs a PINN's L-BFGS phase (``PINNBudget.lbfgs_solver``).
-LBFGS_SOLVERS: tuple[str, ...] = ("scipy", "torch")
+LBFGS_SOLVERS: tuple[str, ...] = ("scipy-float64", "scipy", "torch")
 #: Budget names in increasing cost; every built-in problem defines all four.
 BUDGET_NAMES: tuple[str, ...] = ("smoke", "quick", "standard", "paper")
 
@@ -54,11 +54,14 @@ class PINNBudget:
         Adam learning rate.
     seeds : int
         Default number of seeds of ``physym solve``.
-    lbfgs_solver : {"scipy", "torch"}
-        Who runs the L-BFGS phase: scipy's L-BFGS-B in float64 over the torch loss (the
-        default since issue 18: torch's float32 L-BFGS stalled early on about one run in
-        ten, :mod:`physym.models.lbfgsb`), or DeepXDE's torch L-BFGS (as physym trained
-        before).
+    lbfgs_solver : {"scipy-float64", "scipy", "torch"}
+        Who runs the L-BFGS phase (:mod:`physym.models.lbfgsb`). ``"scipy-float64"`` (the
+        default since issue 18): scipy's L-BFGS-B with the network and the loss in float64
+        for the phase (the weights are rounded back to float32 after it); ``"scipy"``: the
+        same over the float32 loss; ``"torch"``: DeepXDE's torch L-BFGS in float32, as
+        physym trained before. On the standard Burgers PINN torch's L-BFGS stopped early in
+        about one run in ten, and float32 L-BFGS-B still did where the loss's decrease along
+        the search direction was at float32 rounding level.
     lbfgs_restarts : int
         ``"torch"`` only: times L-BFGS may start again with a fresh history after its line
         search made no progress before ``lbfgs_iterations``
@@ -76,7 +79,7 @@ class PINNBudget:
     lbfgs_iterations: int
     lr: float = 1e-3
     seeds: int = 3
-    lbfgs_solver: str = "scipy"
+    lbfgs_solver: str = "scipy-float64"
     lbfgs_restarts: int = 0
 
     def __post_init__(self) -> None:

@@ -140,7 +140,7 @@ def test_records_are_unchanged_by_refactoring(local_study):
     within a tolerance that such rounding stays far under while a changed seed, data set or
     budget (errors differ by 10-50% between seeds here) is far outside it. The Burgers PINN
     errors were captured again on 2026-12-04, when the default L-BFGS phase moved from torch's
-    L-BFGS to scipy's L-BFGS-B (issue 18; every other record is unchanged)."""
+    L-BFGS to scipy's L-BFGS-B in float64 (issue 18; every other record is unchanged)."""
     root, _ = local_study
     fixture = json.loads((Path(__file__).parent / "fixtures" / "smoke_records.json").read_text())
     records = _records(root)

@@ -15,8 +15,9 @@ settings, but:
   computed once by DeepXDE's own ``bc.error``; the other conditions are DeepXDE's ``bc.error``
   on the condition points (which come first in ``data.train_x``), evaluated eagerly;
 * the loop is a plain torch loop that mirrors DeepXDE's: Adam (``torch.optim.Adam``, as
-  DeepXDE's ``"adam"``), then L-BFGS as the budget says: scipy's L-BFGS-B (the default,
-  :mod:`physym.models.lbfgsb`, the same call as on the DeepXDE path) or ``torch.optim.LBFGS`` in chunks of
+  DeepXDE's ``"adam"``), then L-BFGS as the budget says: scipy's L-BFGS-B (the default, on
+  the loss built again in float64; :mod:`physym.models.lbfgsb`, the same call as on the
+  DeepXDE path) or ``torch.optim.LBFGS`` in chunks of
   :data:`~physym.models.pinn_train.LBFGS_CHUNK` iterations with DeepXDE's options, ending
   where DeepXDE's loop ends (a chunk that advances one iteration), and a record identical in
   form to :func:`~physym.models.pinn_train.train_phases`'.
@@ -234,11 +235,18 @@ def train_jet(dde: Any, problem: "PINNProblem", data: Any, net: Any, *, budget: 
     _check(final, "after Adam")
     history.append((budget.adam_iterations, final))
     counted = 0  # L-BFGS iterations as DeepXDE's loop counts them (its last chunk of one is not)
-    if budget.lbfgs_iterations > 0 and budget.lbfgs_solver == "scipy":
-        done, stop, _ = minimize_lbfgsb(
-            list(net.parameters()), loss_fn, maxiter=budget.lbfgs_iterations, history=history,
-            offset=budget.adam_iterations, progress=progress,
-            every=max(1, budget.lbfgs_iterations // HISTORY_POINTS))
+    if budget.lbfgs_iterations > 0 and budget.lbfgs_solver.startswith("scipy"):
+        phase_loss = loss_fn
+        if budget.lbfgs_solver == "scipy-float64":  # the same loss, built again in float64
+            net.double()
+            phase_loss = _Loss(dde, problem, data, net, compile=compile)
+        try:
+            done, stop, _ = minimize_lbfgsb(
+                list(net.parameters()), phase_loss, maxiter=budget.lbfgs_iterations,
+                history=history, offset=budget.adam_iterations, progress=progress,
+                every=max(1, budget.lbfgs_iterations // HISTORY_POINTS))
+        finally:
+            net.float()
         phases.append(Phase("lbfgs", done, budget.lbfgs_iterations, stop))
         if stop == "non-finite loss":
             raise TrainingDiverged("non-finite training loss in L-BFGS")

@@ -1,7 +1,7 @@
 """The PINN training phases: Adam, then L-BFGS, on a compiled DeepXDE model, recorded.
 
-L-BFGS is scipy's L-BFGS-B in float64 by default (:mod:`physym.models.lbfgsb`), or
-DeepXDE's torch L-BFGS (``PINNBudget.lbfgs_solver = "torch"``).
+L-BFGS is scipy's L-BFGS-B on the loss in float64 by default (:mod:`physym.models.lbfgsb`),
+or on the float32 loss, or DeepXDE's torch L-BFGS (``PINNBudget.lbfgs_solver``).
 
 :func:`train_phases` runs both phases on a ``dde.Model`` and returns the ``training``
 record of :mod:`physym.convergence`: iterations run per phase, why each stopped, and the
@@ -170,7 +170,8 @@ def lbfgs_segments(segment: Callable[[int], tuple[int, str, float]], *, limit: i
     steepest-descent direction, which was meant to let the phase go on; measured, it did
     not (``benchmarks/results/lbfgs-stall.md``: the fresh start stalled after 1 iteration,
     the loss's decrease along the gradient being at float32 rounding level), which is why
-    ``PINNBudget.lbfgs_solver = "scipy"`` is the default and restarts are off.
+    scipy's L-BFGS-B in float64 (``PINNBudget.lbfgs_solver``) is the default and restarts
+    are off.
 
     A restart happens only after a segment that stopped for ``"no progress"`` before the
     limit **and** lowered the loss below where it began: a fresh start from the very point
@@ -212,8 +213,9 @@ def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudg
     Adam runs ``budget.adam_iterations`` steps at ``budget.lr`` (the first-layer bias at
     ``options.bias_lr_factor`` times that, Adam ``eps`` = ``adam_eps`` when given). L-BFGS
     then runs up to ``budget.lbfgs_iterations`` on DeepXDE's loss with the loss weights Adam
-    ended with: by scipy's L-BFGS-B in float64 (``budget.lbfgs_solver = "scipy"``, the
-    default; :func:`physym.models.lbfgsb.minimize_lbfgsb`), or by DeepXDE's own torch L-BFGS
+    ended with: by scipy's L-BFGS-B (:func:`physym.models.lbfgsb.minimize_lbfgsb`) with the
+    network and the loss in float64 (``budget.lbfgs_solver = "scipy-float64"``, the default)
+    or float32 (``"scipy"``), or by DeepXDE's own torch L-BFGS
     in chunks of :data:`LBFGS_CHUNK` (``"torch"``), restarted after a stall up to
     ``budget.lbfgs_restarts`` times (:func:`lbfgs_segments`).
 
@@ -255,17 +257,24 @@ def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudg
         raise TrainingDiverged(callback.diverged or
                                f"non-finite training loss at Adam step {history[-1][0]}")
     history.append((adam.calls, _total_loss(model)))
-    if budget.lbfgs_iterations > 0 and budget.lbfgs_solver == "scipy":
+    if budget.lbfgs_iterations > 0 and budget.lbfgs_solver.startswith("scipy"):
         state = model.train_state
+        x_train = state.X_train
+        if budget.lbfgs_solver == "scipy-float64":
+            net.double()
+            x_train = np.asarray(x_train, dtype=np.float64)
 
         def loss() -> torch.Tensor:
-            return torch.sum(model.outputs_losses_train(state.X_train, state.y_train,
+            return torch.sum(model.outputs_losses_train(x_train, state.y_train,
                                                         state.train_aux_vars)[1])
 
-        done, stop, _ = minimize_lbfgsb(list(net.parameters()), loss,
-                                        maxiter=budget.lbfgs_iterations, history=history,
-                                        offset=adam.calls, progress=progress,
-                                        every=max(1, budget.lbfgs_iterations // HISTORY_POINTS))
+        try:
+            done, stop, _ = minimize_lbfgsb(
+                list(net.parameters()), loss, maxiter=budget.lbfgs_iterations, history=history,
+                offset=adam.calls, progress=progress,
+                every=max(1, budget.lbfgs_iterations // HISTORY_POINTS))
+        finally:
+            net.float()
         phases.append(Phase("lbfgs", done, budget.lbfgs_iterations, stop))
         if stop == "non-finite loss":
             raise TrainingDiverged("non-finite training loss in L-BFGS")

@@ -45,6 +45,30 @@ def test_a_non_finite_loss_stops_the_phase():
 
 
 def test_budget_names_its_lbfgs_solver():
-    assert PINNBudget(10, 1, 1, 4, 1, 1, 1).lbfgs_solver == "scipy"
-    with pytest.raises(ValueError, match="lbfgs_solver must be one of scipy, torch, got 'adam'"):
+    assert PINNBudget(10, 1, 1, 4, 1, 1, 1).lbfgs_solver == "scipy-float64"
+    with pytest.raises(ValueError, match="lbfgs_solver must be one of scipy-float64, scipy, "
+                                         "torch, got 'adam'"):
         PINNBudget(10, 1, 1, 4, 1, 1, 1, lbfgs_solver="adam")
+
+
+@pytest.mark.parametrize("engine", ["deepxde", "jet"])
+def test_the_float64_phase_leaves_a_float32_network_and_agrees_with_float32(engine):
+    """scipy-float64 (the default) trains the L-BFGS phase in float64 and rounds the weights
+    back: the scored network is float32, and on the smoke problem both precisions land close
+    together (10 L-BFGS iterations: they differ by rounding)."""
+    import dataclasses
+
+    from physym import Expansion
+    from physym.models.pinn import fit_pinn
+    from physym.problems.burgers import BurgersPINN
+
+    problem = BurgersPINN()
+    budget = problem.budget("smoke")
+    fits = {solver: fit_pinn(problem, model="fnn", expansion=Expansion(4), seed=0,
+                             budget=dataclasses.replace(budget, lbfgs_solver=solver),
+                             device=torch.device("cpu"), engine=engine)
+            for solver in ("scipy-float64", "scipy")}
+    f64, f32 = fits["scipy-float64"], fits["scipy"]
+    assert all(p.dtype == torch.float32 for p in f64.model.parameters())
+    assert f64.training["phases"][1]["iterations"] > 0
+    assert f64.error == pytest.approx(f32.error, rel=0.05)
