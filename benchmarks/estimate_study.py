@@ -121,6 +121,32 @@ def method_factors(root: Path) -> dict[str, float]:
     return {m: t / base for m, t in median.items()} if base else {}
 
 
+def _result(args: argparse.Namespace, name: str, specs: list, device: torch.device,
+            factors: dict | None, rows: list[dict], total_train: float, total_data: float, *,
+            complete: bool) -> dict:
+    """The estimate as written to ``estimate_<preset>.json``; ``complete`` is False while
+    configurations are still being piloted (``configs`` then lists those done so far)."""
+    return {
+        "preset": name, "runs": len(specs), "workers": args.workers, "complete": complete,
+        "threads": args.threads, "device": str(device),
+        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                    "torch": torch.__version__,
+                    "gpu": torch.cuda.get_device_name(0) if device.type == "cuda" else None},
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "loadavg_at_end": os.getloadavg(),
+        "estimated_train_s": total_train, "estimated_data_s": total_data,
+        "estimated_wall_s": total_data + total_train / args.workers, "configs": rows,
+        "method_factors": {"source": str(args.method_factors), "factors": factors}
+        if factors is not None else None,
+        "pilot": {"adam": args.pilot_adam, "lbfgs": args.pilot_lbfgs},
+    }
+
+
+def _write(args: argparse.Namespace, name: str, result: dict) -> None:
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"estimate_{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("preset")
@@ -186,23 +212,13 @@ def main() -> None:
                      "budget": key[6], "overrides": dict(key[7]), "runs": len(members),
                      "per_run_s": est["train_s"], "train_s": train, "data_s": data_s,
                      "method_factor": factor, "pilot": est["pilot"]})
-    wall = total_data + total_train / args.workers
-    result = {
-        "preset": preset.name, "runs": len(specs), "workers": args.workers,
-        "threads": args.threads, "device": str(device),
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                    "torch": torch.__version__,
-                    "gpu": torch.cuda.get_device_name(0) if device.type == "cuda" else None},
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "loadavg_at_end": os.getloadavg(),
-        "estimated_train_s": total_train, "estimated_data_s": total_data,
-        "estimated_wall_s": wall, "configs": rows,
-        "method_factors": {"source": str(args.method_factors), "factors": factors}
-        if factors is not None else None,
-        "pilot": {"adam": args.pilot_adam, "lbfgs": args.pilot_lbfgs},
-    }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"estimate_{preset.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+        # after every configuration, so that a run stopped by a time limit leaves its pilots
+        _write(args, preset.name, _result(args, preset.name, specs, device, factors, rows,
+                                          total_train, total_data, complete=False))
+    result = _result(args, preset.name, specs, device, factors, rows, total_train, total_data,
+                     complete=True)
+    _write(args, preset.name, result)
+    wall = result["estimated_wall_s"]
     table = Table(title=f"estimated run time of preset {preset.name} on {device} "
                         f"({args.workers} worker(s), {args.threads} thread(s) each)")
     for col in ("configuration", "runs", "s / run", "training min", "data min"):

@@ -196,13 +196,19 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     result: dict[str, Any] = {"environment": environment(torch.device(args.device))}
     _log(f"device {args.device} ({result['environment']['gpu'] or 'no GPU'})")
-    result["tasks"] = check_tasks(args.device)
-    result["study"] = check_study(args.device, args.study_workers)
-    result["throughput"] = check_throughput(args.device, args.workers, args.runs, args.steps)
-    result["agreement"] = check_agreement(args.device)
-    checks = ("tasks", "study", "throughput", "agreement")
+    checks = {
+        "tasks": lambda: check_tasks(args.device),
+        "study": lambda: check_study(args.device, args.study_workers),
+        "throughput": lambda: check_throughput(args.device, args.workers, args.runs, args.steps),
+        "agreement": lambda: check_agreement(args.device),
+    }
+    for name, check in checks.items():
+        result[name] = check()
+        result["complete"] = name == "agreement"
+        result["seconds"] = round(time.perf_counter() - start, 1)
+        # after every check, so that a run stopped by a time limit still leaves its results
+        args.out.write_text(json.dumps(result, indent=1, default=str))
     result["passed"] = all(result[c]["passed"] for c in checks)
-    result["seconds"] = round(time.perf_counter() - start, 1)
     args.out.write_text(json.dumps(result, indent=1, default=str))
     failed = [c for c in checks if not result[c]["passed"]]
     _log(f"{'PASSED' if not failed else 'FAILED: ' + ', '.join(failed)} in "
