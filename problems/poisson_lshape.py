@@ -31,13 +31,43 @@ from physym.problem import PINNProblem, ProblemFamily
 from physym.problems._reference_cache import LazyReference, cached_arrays
 from physym.problems._suite import suite_budgets
 
-__all__ = ["P2Field", "PoissonLShapeParams", "PoissonLShapePINN", "solve_lshape", "PROBLEM"]
+__all__ = ["P2Field", "PoissonLShapeParams", "PoissonLShapePINN", "inside_polygon", "solve_lshape",
+           "PROBLEM"]
 
 logger = logging.getLogger(__name__)
 
 #: Vertices of the domain, counter-clockwise.
 VERTICES = ((-1.0, -1.0), (1.0, -1.0), (1.0, 0.0), (0.0, 0.0), (0.0, 1.0), (-1.0, 1.0))
 
+
+
+def inside_polygon(points: np.ndarray, vertices: np.ndarray) -> np.ndarray:
+    """DeepXDE's ``Polygon.inside`` (the winding number of each point), written out.
+
+    DeepXDE 1.15 takes the 2-D cross product with ``np.cross``, which numpy 2.5 no longer
+    accepts for 2-vectors (numpy PR 30461); this is the same test, operation for operation,
+    with ``a[0] b[1] - a[1] b[0]``, so the sampled points do not depend on the numpy version.
+
+    Parameters
+    ----------
+    points : np.ndarray, shape (n_points, 2)
+    vertices : np.ndarray, shape (n_vertices, 2)
+        The polygon's corners in order.
+
+    Returns
+    -------
+    np.ndarray of bool, shape (n_points,)
+        True where the winding number is non-zero.
+    """
+    wn = np.zeros(len(points))
+    for i in range(-1, len(vertices) - 1):  # the edge from vertices[i] to vertices[i + 1]
+        v0, v1 = vertices[i], vertices[i + 1]
+        edge, rel = v1 - v0, points - v0
+        left = edge[0] * rel[:, 1] - edge[1] * rel[:, 0]
+        y = points[:, 1]
+        wn[(v0[1] <= y) & (v1[1] > y) & (left > 0)] += 1  # an upward crossing, point left
+        wn[(v0[1] > y) & (v1[1] <= y) & (left < 0)] -= 1  # a downward crossing, point right
+    return wn != 0
 
 def solve_lshape(refine: int) -> dict[str, np.ndarray]:
     """P2 solution of ``-lap u = 1``, ``u = 0`` on the boundary, ``refine`` uniform refinements.
@@ -172,6 +202,9 @@ class PoissonLShapePINN(LazyReference, PINNProblem):
         real = dde.config.real(np)
 
         class Polygon(dde.geometry.Polygon):  # DeepXDE 1.x returns float64 boundary points
+            def inside(self, x: np.ndarray) -> np.ndarray:
+                return inside_polygon(x, self.vertices)
+
             def uniform_boundary_points(self, n: int) -> np.ndarray:
                 return super().uniform_boundary_points(n).astype(real)
 

@@ -99,3 +99,26 @@ def test_default_reference_energy() -> None:
     problem = PoissonLShapePINN()
     u = problem.exact(problem.evaluation_points())[:, 0]
     assert 0.1493 < u.max() < 0.1495
+
+
+def test_inside_polygon_is_deepxdes_test_and_the_l_shape() -> None:
+    """The written-out winding number (numpy >= 2.5 rejects 2-D ``np.cross``) gives DeepXDE's
+    answer where DeepXDE still runs, and the exact L-shape membership off the boundary."""
+    from physym.problems.poisson_lshape import VERTICES, inside_polygon
+
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(-1.2, 1.2, size=(20_000, 2))
+    verts = np.asarray(VERTICES)
+    got = inside_polygon(pts, verts)
+    exact = (np.abs(pts) < 1).all(axis=1) & ~((pts[:, 0] > 0) & (pts[:, 1] > 0))
+    assert np.array_equal(got, exact)
+    for p in pts.astype(np.float32), pts:
+        assert inside_polygon(p, verts).dtype == bool
+    from physym.models.pinn import load_deepxde
+
+    dde = load_deepxde()
+    try:
+        reference = dde.geometry.Polygon([list(v) for v in VERTICES]).inside(pts)
+    except ValueError:  # numpy >= 2.5: DeepXDE's own test no longer runs
+        return
+    assert np.array_equal(got, reference)
