@@ -72,7 +72,15 @@ def check_tasks(device: str) -> dict[str, Any]:
     for problem, task, model in _tasks():
         for n in (0, 4):
             start = time.perf_counter()
-            r = run(_spec(problem, task, model, n), device=device)
+            try:
+                r = run(_spec(problem, task, model, n), device=device)
+            except Exception as exc:  # noqa: BLE001 -- one broken task must not hide the rest
+                rows.append({"problem": problem, "task": task, "model": model, "n": n,
+                             "status": "crashed", "error": math.nan, "device": device,
+                             "reason": f"{type(exc).__name__}: {exc}",
+                             "seconds": round(time.perf_counter() - start, 2)})
+                failed.append(f"{problem}/{task}/{model} n={n}: crashed, {rows[-1]['reason']}")
+                continue
             row = {"problem": problem, "task": task, "model": model, "n": n,
                    "status": r.status, "error": r.error, "device": r.device,
                    "seconds": round(time.perf_counter() - start, 2)}
@@ -82,8 +90,10 @@ def check_tasks(device: str) -> dict[str, Any]:
                 failed.append(f"{problem}/{task}/{model} n={n}: {r.status} {r.reason or ''} "
                               f"on {r.device}")
             rows.append(row)
-        _log(f"smoke {problem}/{task}/{model}: {rows[-2]['error']:.3g} / {rows[-1]['error']:.3g}"
-             f" ({rows[-2]['seconds'] + rows[-1]['seconds']:.1f} s)")
+        mine = rows[-2:]
+        _log(f"smoke {problem}/{task}/{model}: {mine[0]['status']} {mine[0]['error']:.3g} / "
+             f"{mine[1]['status']} {mine[1]['error']:.3g} "
+             f"({mine[0]['seconds'] + mine[1]['seconds']:.1f} s)")
     return {"runs": rows, "failed": failed, "passed": not failed}
 
 
