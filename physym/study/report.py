@@ -141,6 +141,26 @@ def _convergence(records: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _devices(records: list[dict[str, Any]]) -> list[str]:
+    """A ``Devices`` section when the records ran on more than one kind of device: float32
+    summation order alone moves a long run's error by a few percent (CPU against GPU), so a
+    seed pair across devices compares the devices too."""
+    kinds: dict[tuple[str, str], dict[str, int]] = {}
+    for r in records:
+        if r["status"] == "ok":
+            spec = RunSpec.from_dict(r["spec"])
+            kind = str(r.get("device") or "unknown").split(":")[0]
+            per = kinds.setdefault((config_label(spec), Arm.of(spec).label), {})
+            per[kind] = per.get(kind, 0) + 1
+    if len({k for per in kinds.values() for k in per}) < 2:
+        return []
+    return ["", "## Devices", "", "These records ran on more than one kind of device; pairs "
+            "across devices also compare the devices (a few percent in a long float32 run).", "",
+            "| configuration | arm | runs by device |", "|---|---|---|"] + [
+        f"| {label} | {arm} | " + ", ".join(f"{k}: {n}" for k, n in sorted(per.items())) + " |"
+        for (label, arm), per in sorted(kinds.items())]
+
+
 def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list[dict],
               missing: int, problems: list[str], records: list[dict[str, Any]]) -> str:
     h = st.headline
@@ -208,6 +228,7 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
                          f"{_pct(x.relative_change) if x else '–'} | "
                          f"{fmt(x.p_t, '.3f') if x else '–'} | {x.verdict if x else 'reference'} |")
     lines += _convergence(records)
+    lines += _devices(records)
     if failed:
         lines += ["", "## Failed runs", ""]
         lines += [f"- `{r['key']}` {r['spec']['problem']}/{r['spec'].get('model')} seed "
