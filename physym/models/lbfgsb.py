@@ -21,13 +21,14 @@ of the loss (DeepXDE's ``ftol = 0``).
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
 
-__all__ = ["minimize_lbfgsb", "LBFGSB_HISTORY", "LBFGSB_GTOL"]
+__all__ = ["minimize_lbfgsb", "in_float64", "LBFGSB_HISTORY", "LBFGSB_GTOL"]
 
 #: Curvature pairs kept (DeepXDE's ``maxcor``).
 LBFGSB_HISTORY = 100
@@ -37,6 +38,20 @@ LBFGSB_GTOL = 1e-8
 
 class _NonFinite(Exception):
     """Raised inside scipy's loop to stop it at a NaN or infinite loss."""
+
+
+@contextlib.contextmanager
+def in_float64(net: torch.nn.Module, enabled: bool = True) -> Iterator[None]:
+    """Hold ``net`` in float64 for the block, then cast it back to the dtype it had
+    (the ``"scipy-float64"`` L-BFGS phase); does nothing when ``enabled`` is False."""
+    dtype = next(net.parameters()).dtype
+    if enabled:
+        net.double()
+    try:
+        yield
+    finally:
+        if enabled:
+            net.to(dtype)
 
 
 def _stop_reason(message: str, nit: int, maxiter: int) -> str:

@@ -44,7 +44,7 @@ import torch
 
 from physym.budgets import PINNBudget
 from physym.convergence import Phase, training_record
-from physym.models.lbfgsb import minimize_lbfgsb
+from physym.models.lbfgsb import in_float64, minimize_lbfgsb
 from physym.models.pinn_jet import input_embedding, jet_forward, jet_unsupported
 from physym.models.pinn_train import (HISTORY_POINTS, _adam, lbfgs_options, lbfgs_segments,
                                       lbfgs_stop)
@@ -236,17 +236,14 @@ def train_jet(dde: Any, problem: "PINNProblem", data: Any, net: Any, *, budget: 
     history.append((budget.adam_iterations, final))
     counted = 0  # L-BFGS iterations as DeepXDE's loop counts them (its last chunk of one is not)
     if budget.lbfgs_iterations > 0 and budget.lbfgs_solver.startswith("scipy"):
-        phase_loss = loss_fn
-        if budget.lbfgs_solver == "scipy-float64":  # the same loss, built again in float64
-            net.double()
-            phase_loss = _Loss(dde, problem, data, net, compile=compile)
-        try:
+        wide = budget.lbfgs_solver == "scipy-float64"
+        with in_float64(net, wide):
+            # in float64, the same loss built again
+            phase_loss = _Loss(dde, problem, data, net, compile=compile) if wide else loss_fn
             done, stop, _ = minimize_lbfgsb(
                 list(net.parameters()), phase_loss, maxiter=budget.lbfgs_iterations,
                 history=history, offset=budget.adam_iterations, progress=progress,
                 every=max(1, budget.lbfgs_iterations // HISTORY_POINTS))
-        finally:
-            net.float()
         phases.append(Phase("lbfgs", done, budget.lbfgs_iterations, stop))
         if stop == "non-finite loss":
             raise TrainingDiverged("non-finite training loss in L-BFGS")

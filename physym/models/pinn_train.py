@@ -21,7 +21,7 @@ import torch
 from physym.budgets import PINNBudget
 from physym.convergence import Phase, training_record
 from physym.models._bias import adam_groups
-from physym.models.lbfgsb import minimize_lbfgsb
+from physym.models.lbfgsb import in_float64, minimize_lbfgsb
 from physym.options import ModelOptions
 from physym.problem import TrainingDiverged
 
@@ -259,22 +259,18 @@ def train_phases(dde: Any, model: Any, net: torch.nn.Module, *, budget: PINNBudg
     history.append((adam.calls, _total_loss(model)))
     if budget.lbfgs_iterations > 0 and budget.lbfgs_solver.startswith("scipy"):
         state = model.train_state
-        x_train = state.X_train
-        if budget.lbfgs_solver == "scipy-float64":
-            net.double()
-            x_train = np.asarray(x_train, dtype=np.float64)
+        wide = budget.lbfgs_solver == "scipy-float64"
+        x_train = np.asarray(state.X_train, dtype=np.float64) if wide else state.X_train
 
         def loss() -> torch.Tensor:
             return torch.sum(model.outputs_losses_train(x_train, state.y_train,
                                                         state.train_aux_vars)[1])
 
-        try:
+        with in_float64(net, wide):
             done, stop, _ = minimize_lbfgsb(
                 list(net.parameters()), loss, maxiter=budget.lbfgs_iterations, history=history,
                 offset=adam.calls, progress=progress,
                 every=max(1, budget.lbfgs_iterations // HISTORY_POINTS))
-        finally:
-            net.float()
         phases.append(Phase("lbfgs", done, budget.lbfgs_iterations, stop))
         if stop == "non-finite loss":
             raise TrainingDiverged("non-finite training loss in L-BFGS")

@@ -72,3 +72,15 @@ def test_the_float64_phase_leaves_a_float32_network_and_agrees_with_float32(engi
     assert all(p.dtype == torch.float32 for p in f64.model.parameters())
     assert f64.training["phases"][1]["iterations"] > 0
     assert f64.error == pytest.approx(f32.error, rel=0.05)
+
+
+def test_in_float64_restores_the_dtype_the_network_had() -> None:
+    from physym.models.lbfgsb import in_float64
+
+    for dtype in (torch.float32, torch.float64):
+        net = torch.nn.Linear(2, 1).to(dtype)
+        with in_float64(net):
+            assert net.weight.dtype == torch.float64
+        assert net.weight.dtype == dtype
+        with in_float64(net, enabled=False):
+            assert net.weight.dtype == dtype
