@@ -160,7 +160,9 @@ def main() -> None:
                         help="parallel workers the study would use (divides the training time)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per pilot run")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results",
+                        help="folder that estimate_<preset>.json is written to "
+                             "(default benchmarks/results)")
     parser.add_argument("--method-factors", type=Path, default=None, metavar="DIR",
                         help="pilot the default PINN method only; scale the others by their "
                              "measured cost ratios in the study records of DIR")
@@ -171,6 +173,9 @@ def main() -> None:
     args = parser.parse_args()
     if min(args.pilot_adam, args.pilot_lbfgs, args.workers, args.threads) < 1:
         parser.error("--pilot-adam, --pilot-lbfgs, --workers and --threads must be positive")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out: {str(args.out)!r} is a file; give the folder that "
+                     "estimate_<preset>.json is written to")
     factors = method_factors(args.method_factors) if args.method_factors else None
     if args.method_factors and not factors:
         parser.error(f"--method-factors: no adam-lbfgs runs in {str(args.method_factors)!r}")

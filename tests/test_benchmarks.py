@@ -224,6 +224,20 @@ def test_estimate_study_times_every_kind_of_configuration(tmp_path):
     assert record["estimated_wall_s"] == pytest.approx(record["estimated_data_s"] + train / 2)
 
 
+def test_estimate_study_rejects_a_file_as_out_before_piloting(tmp_path):
+    """--out names a folder; a file there is a usage error (exit 2) before any pilot runs,
+    and the file is left as it was."""
+    existing = tmp_path / "estimate_standard.json"
+    existing.write_text("{}")
+    proc = subprocess.run([sys.executable, str(BENCH / "estimate_study.py"), "standard",
+                           "--out", str(existing)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("estimate_study.py: error: --out") and "is a file" in last
+    assert "pilot burgers" not in proc.stderr
+    assert existing.read_text() == "{}"
+
+
 def test_estimate_study_scales_methods_by_measured_factors(tmp_path):
     """--method-factors: the default method is piloted once per problem; laaf costs its
     measured ratio to adam-lbfgs; adam is piloted without L-BFGS."""
