@@ -18,6 +18,7 @@ import numpy as np
 from physym._text import fmt
 from physym.io import atomic_path, write_netcdf
 from physym.spec import RunSpec
+from physym.study.breakdown import breakdown_dict, breakdown_lines
 from physym.study.preset import Arm, config_label
 from physym.study.stats import PAPER_FRACTION, ZERO_ERROR, ConfigStats, StudyStats, \
     analyse, budget_axis, reproduced_fraction
@@ -88,8 +89,7 @@ def _pct(x: float) -> str:
 
 
 def _ci(pair: tuple[float, float]) -> str:
-    lo, hi = pair
-    return "–" if not math.isfinite(lo) else f"[{lo:.2f}, {hi:.2f}]"
+    return "–" if not math.isfinite(pair[0]) else f"[{pair[0]:.2f}, {pair[1]:.2f}]"
 
 
 def _by_seed(errors: dict[int, float]) -> str:
@@ -189,8 +189,7 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
         f"| paper (arXiv 2409.06402) | – | ≈{PAPER_FRACTION:.2f} | – |", "",
         f"{h['worse']} configuration(s) got significantly worse, {h['no_change']} showed no "
         f"significant change; {_matched_sentence(h)} {_unlearned_sentence(h)} "
-        f"{_stalled_sentence(h)}", "",
-        "## Per configuration", "",
+        f"{_stalled_sentence(h)}", *breakdown_lines(st), "", "## Per configuration", "",
         "Errors are relative L2 on held-out data, mean ± std over seeds. *change* is the "
         "geometric mean of the paired error ratios minus one, with its 95% interval.", "",
         "| configuration | baseline | primary | change [95% CI] | p (t) | p (Wilcoxon) | verdict "
@@ -359,7 +358,8 @@ def stats_dataset(st: StudyStats, records: dict[str, dict[str, Any]]) -> Any:
          "verdict": (("config", "arm"), verdict.astype(str)),
          "n_params": (("config", "arm"), params)},
         coords={"config": configs, "arm": arms, "seed": seeds},
-        attrs={"headline": json.dumps(h), "alpha": st.alpha, "primary": st.primary_label},
+        attrs={"headline": json.dumps(h), "by_group": json.dumps(breakdown_dict(st)),
+               "alpha": st.alpha, "primary": st.primary_label},
     )
 
 

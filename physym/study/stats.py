@@ -191,6 +191,7 @@ class ConfigStats:
     #: The primary comparison without the seed pairs in which either run stalled; ``None``
     #: when no baseline or primary run stalled (then it would equal ``primary``).
     primary_unstalled: PairedTest | None = None
+    spec: RunSpec | None = None  #: one run's spec (problem, task, model, method), for grouping
 
     def comparison(self, role: str) -> PairedTest | None:
         """The (first) arm of ``role`` against the baseline."""
@@ -353,8 +354,8 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
         config = _config(label, arms, primary_n=primary_n, primary_fill=primary_fill,
                          alpha=alpha)
         first = next(iter(arm_runs.values()))[0][0]
-        config.family = config_label(first, overrides=False)
-        config.budget = budget_label(first)
+        config.family, config.budget = config_label(first, overrides=False), budget_label(first)
+        config.spec = first
         if any(a.bias for a in arms):  # resolving the budget imports the problem: only then
             config.identity = identity_note(first)
         configs.append(config)
