@@ -158,7 +158,8 @@ def test_a_stalled_run_is_flagged_and_the_verdict_is_repeated_without_it(tmp_pat
 def test_budget_axis_gives_a_section_and_a_figure(tmp_path):
     """Issue 18: one configuration at two budgets; the report says whether the verdict
     changes with the budget and draws budget_effect.png."""
-    from physym.study.stats import analyse, budget_axis
+    from physym.study.breakdown import budget_axis
+    from physym.study.stats import analyse
 
     records = []
     for budget, factor in (("smoke", 1.5), ("quick", 0.5)):  # worse at smoke, better at quick
@@ -196,7 +197,8 @@ def test_budget_axis_over_overrides_groups_one_family():
     the same configuration's axis, ordered by training length."""
     import dataclasses
 
-    from physym.study.stats import analyse, budget_axis
+    from physym.study.breakdown import budget_axis
+    from physym.study.stats import analyse
 
     records = []
     for over in ((("adam_iterations", "900"),), (("adam_iterations", "90"),), ()):

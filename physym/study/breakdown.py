@@ -13,7 +13,9 @@ repeats the count within groups of configurations:
 
 Each group gets the same counts as the headline (improved, significantly worse, a lower mean
 error of any size) with the Wilson 95% interval of the improved fraction. A configuration at
-two budgets (a budget axis) counts once per budget, as in the headline.
+two budgets (a budget axis) counts once per budget, as in the headline; :func:`budget_axis`
+groups such configurations by family, in budget order, for the report's "Budget" section and
+figure.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 from physym._text import fmt
+from physym.budgets import BUDGET_NAMES
 from physym.models.pinn_methods import DEFAULT_METHOD
-from physym.study.stats import ConfigStats, StudyStats, wilson
+from physym.study.stats import ConfigStats, StudyStats, counted, verdict_counts, wilson
 
-__all__ = ["GroupCount", "GROUPINGS", "breakdown", "breakdown_dict", "breakdown_lines"]
+__all__ = ["GroupCount", "GROUPINGS", "breakdown", "breakdown_dict", "breakdown_lines",
+           "budget_axis"]
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,9 @@ GROUPINGS: dict[str, Callable[[ConfigStats], str]] = {
 
 def _count(group: str, configs: list[ConfigStats]) -> GroupCount:
     n = len(configs)
-    improved = sum(c.primary.verdict == "improved" for c in configs)
-    return GroupCount(group, n, improved, sum(c.primary.verdict == "worse" for c in configs),
-                      sum(c.primary.ratio < 1.0 for c in configs),
-                      improved / n if n else math.nan, wilson(improved, n))
+    improved, worse, lower = verdict_counts(configs)
+    return GroupCount(group, n, improved, worse, lower, improved / n if n else math.nan,
+                      wilson(improved, n))
 
 
 def breakdown(st: StudyStats) -> dict[str, list[GroupCount]]:
@@ -71,16 +74,35 @@ def breakdown(st: StudyStats) -> dict[str, list[GroupCount]]:
     Only the configurations the headline counts enter (a primary arm with at least two seed
     pairs); a grouping with a single group is left out, since it would repeat the headline.
     """
-    counted = [c for c in st.configs if c.spec is not None and c.primary is not None
-               and c.primary.n_pairs >= 2]
+    used = [c for c in counted(st.configs) if c.spec is not None]
     out: dict[str, list[GroupCount]] = {}
     for name, key in GROUPINGS.items():
         groups: dict[str, list[ConfigStats]] = {}
-        for c in counted:
+        for c in used:
             groups.setdefault(key(c), []).append(c)
         if len(groups) >= 2:
             out[name] = [_count(g, cs) for g, cs in sorted(groups.items())]
     return out
+
+
+def _work(budget: str) -> int:
+    """The iteration/epoch overrides of a budget label, summed (its length on the axis)."""
+    pairs = (i.split("=") for i in budget.partition("[")[2].rstrip("]").split(", ") if "=" in i)
+    return sum(int(v) for k, v in pairs if k in ("adam_iterations", "lbfgs_iterations",
+                                                 "epochs") and v.isdigit())
+
+
+def budget_axis(st: StudyStats) -> dict[str, list[ConfigStats]]:
+    """Family label -> its configurations at two or more budgets, in budget order
+    (:data:`~physym.budgets.BUDGET_NAMES`, then the lengths of their overrides)."""
+    families: dict[str, list[ConfigStats]] = {}
+    for c in st.configs:
+        families.setdefault(c.family, []).append(c)
+    order = {name: i for i, name in enumerate(BUDGET_NAMES)}
+    return {f: sorted(cs, key=lambda c: (order.get(c.budget.split(" ")[0], len(order)),
+                                         _work(c.budget), c.budget))
+            for f, cs in families.items() if len({c.budget for c in cs}) >= 2}
+
 
 
 def breakdown_dict(st: StudyStats) -> dict[str, list[dict[str, Any]]]:

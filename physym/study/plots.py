@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from physym.io import atomic_path
-from physym.study.stats import PAPER_FRACTION, StudyStats, budget_axis
+from physym.study.breakdown import budget_axis
+from physym.study.stats import PAPER_FRACTION, StudyStats
 
 __all__ = ["plot_improvement", "plot_error_vs_expansion", "plot_budget_effect"]
 

@@ -18,10 +18,10 @@ import numpy as np
 from physym._text import fmt
 from physym.io import atomic_path, write_netcdf
 from physym.spec import RunSpec
-from physym.study.breakdown import breakdown_dict, breakdown_lines
+from physym.study.breakdown import breakdown_dict, breakdown_lines, budget_axis
 from physym.study.preset import Arm, config_label
 from physym.study.stats import PAPER_FRACTION, ZERO_ERROR, ConfigStats, StudyStats, \
-    analyse, budget_axis, reproduced_fraction
+    analyse, reproduced_fraction
 from physym.study.store import RecordStore
 
 __all__ = ["load_study", "build_report", "stats_dataset"]

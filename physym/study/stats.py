@@ -33,8 +33,8 @@ seed pairs where neither run stalled, and the headline names these configuration
 counts the improved fraction with that comparison in place of the primary one
 (``improved_unstalled`` of ``counted_unstalled``).
 
-Budget axis: one configuration per budget (a name with its overrides); :func:`budget_axis`
-groups them by family, in budget order, for the report's "Budget" section and figure.
+Budget axis: one configuration per budget (a name with its overrides);
+:func:`physym.study.breakdown.budget_axis` groups them by family, in budget order.
 
 Mechanism: where a study ran the bias-equivalent controls, :func:`reproduced_fraction` is the
 share of the primary setting's effect that the ``equivalent`` control reproduces, the ratio of
@@ -52,7 +52,6 @@ from typing import Any, Iterable
 import numpy as np
 from scipy import stats
 
-from physym.budgets import BUDGET_NAMES
 from physym.registry import get_problem
 from physym.runner import RunSpec
 from physym.spec import parse_params, replace_fields
@@ -61,7 +60,7 @@ from physym.study.preset import CONTROLS, Arm, config_key, config_label
 
 __all__ = ["PAPER_FRACTION", "ZERO_ERROR", "PairedTest", "ArmStats", "ConfigStats", "StudyStats",
            "compare_arms", "wilson", "analyse", "reproduced_fraction", "identity_note",
-           "budget_axis"]
+           "counted", "verdict_counts"]
 
 #: Fraction of PDE surrogate models improved by expansion in arXiv 2409.06402.
 PAPER_FRACTION = 0.75
@@ -272,23 +271,17 @@ def _group(records: Iterable[dict[str, Any]]) -> dict[tuple, tuple[str, dict[Arm
     return groups
 
 
-def _work(budget: str) -> int:
-    """The iteration/epoch overrides of a budget label, summed (its length on the axis)."""
-    pairs = (i.split("=") for i in budget.partition("[")[2].rstrip("]").split(", ") if "=" in i)
-    return sum(int(v) for k, v in pairs if k in ("adam_iterations", "lbfgs_iterations",
-                                                 "epochs") and v.isdigit())
+def counted(configs: Iterable[ConfigStats]) -> list[ConfigStats]:
+    """The configurations a headline counts: those with a primary arm of >= 2 seed pairs."""
+    return [c for c in configs if c.primary is not None and c.primary.n_pairs >= 2]
 
 
-def budget_axis(st: "StudyStats") -> dict[str, list[ConfigStats]]:
-    """Family label -> its configurations at two or more budgets, in budget order
-    (:data:`~physym.budgets.BUDGET_NAMES`, then the lengths of their overrides)."""
-    families: dict[str, list[ConfigStats]] = {}
-    for c in st.configs:
-        families.setdefault(c.family, []).append(c)
-    order = {name: i for i, name in enumerate(BUDGET_NAMES)}
-    return {f: sorted(cs, key=lambda c: (order.get(c.budget.split(" ")[0], len(order)),
-                                         _work(c.budget), c.budget))
-            for f, cs in families.items() if len({c.budget for c in cs}) >= 2}
+def verdict_counts(configs: list[ConfigStats]) -> tuple[int, int, int]:
+    """``(improved, worse, lower_error)`` over counted configurations: the primary verdicts
+    ``improved`` and ``worse`` (significant), and a lower geometric-mean error of any size."""
+    return (sum(c.primary.verdict == "improved" for c in configs),
+            sum(c.primary.verdict == "worse" for c in configs),
+            sum(c.primary.ratio < 1.0 for c in configs))
 
 
 def _arm(arm: Arm, runs: list[tuple[RunSpec, dict]]) -> ArmStats:
@@ -359,20 +352,18 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
         if any(a.bias for a in arms):  # resolving the budget imports the problem: only then
             config.identity = identity_note(first)
         configs.append(config)
-    counted = [c for c in configs if c.primary is not None and c.primary.n_pairs >= 2]
-    n = len(counted)
-    improved = sum(c.primary.verdict == "improved" for c in counted)
-    worse = sum(c.primary.verdict == "worse" for c in counted)
-    lower = sum(c.primary.ratio < 1.0 for c in counted)
-    best_improved = sum(c.best is not None and c.best.verdict == "improved" for c in counted)
-    learned = [c for c in counted if not c.neither_learned]
-    improved_learned = sum(c.primary.verdict == "improved" for c in learned)
-    unstalled = [c.primary_unstalled or c.primary for c in counted]
+    used = counted(configs)
+    n = len(used)
+    improved, worse, lower = verdict_counts(used)
+    best_improved = sum(c.best is not None and c.best.verdict == "improved" for c in used)
+    learned = [c for c in used if not c.neither_learned]
+    improved_learned = verdict_counts(learned)[0]
+    unstalled = [c.primary_unstalled or c.primary for c in used]
     unstalled = [t for t in unstalled if t.n_pairs >= 2]
     improved_unstalled = sum(t.verdict == "improved" for t in unstalled)
-    with_matched = sum("matched" in c.controls for c in counted)
+    with_matched = sum("matched" in c.controls for c in used)
     beats_matched = sum("matched" in c.controls and c.controls["matched"].verdict == "improved"
-                        for c in counted)
+                        for c in used)
     headline = {
         "configurations": len(configs), "counted": n,
         "improved": improved, "worse": worse, "no_change": n - improved - worse,
@@ -386,8 +377,8 @@ def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
         "counted_learned": len(learned), "improved_learned": improved_learned,
         "fraction_improved_learned": improved_learned / len(learned) if learned else math.nan,
         "fraction_improved_learned_ci": wilson(improved_learned, len(learned)),
-        "neither_learned": [c.label for c in counted if c.neither_learned],
-        "with_stalled": [c.label for c in counted if c.stalled_seeds],
+        "neither_learned": [c.label for c in used if c.neither_learned],
+        "with_stalled": [c.label for c in used if c.stalled_seeds],
         "counted_unstalled": len(unstalled), "improved_unstalled": improved_unstalled,
         "fraction_improved_unstalled": (improved_unstalled / len(unstalled)
                                         if unstalled else math.nan),
