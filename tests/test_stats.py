@@ -103,3 +103,22 @@ def test_wilson_interval_known_values():
     lo, hi = wilson(15, 20)  # textbook: 0.531, 0.888
     assert lo == pytest.approx(0.5313, abs=1e-3) and hi == pytest.approx(0.8881, abs=1e-3)
     assert all(math.isnan(x) for x in wilson(0, 0))
+
+
+@pytest.mark.parametrize(("task", "model", "method", "overrides", "expected"), [
+    ("pinn", "fnn", None, (), "L-BFGS"),  # adam-lbfgs: L-BFGS breaks the identity
+    ("pinn", "fnn", "adam", (), ""),  # Adam alone: the identity is exact
+    ("pinn", "fnn", None, (("lbfgs_iterations", "0"),), ""),
+    ("operator", "fno", None, (), "weight decay 0.0001"),
+])
+def test_identity_note_follows_the_training_method(task, model, method, overrides, expected):
+    from physym.study.stats import identity_note
+    spec = RunSpec("burgers", task, model, Expansion(0, 0.0, "append"), 0, "quick",
+                   method=method, budget_overrides=overrides)
+    assert identity_note(spec) == expected
+
+
+def test_identity_note_of_a_missing_problem_is_unknown():
+    from physym.study.stats import identity_note
+    spec = RunSpec("no_such_problem", "pinn", "fnn", Expansion(0, 0.0, "append"), 0, "quick")
+    assert identity_note(spec) == "unknown"

@@ -52,6 +52,7 @@ from typing import Any, Iterable
 import numpy as np
 from scipy import stats
 
+from physym.models.pinn_methods import get_method
 from physym.registry import get_problem
 from physym.runner import RunSpec
 from physym.spec import parse_params, replace_fields
@@ -251,6 +252,8 @@ def identity_note(spec: RunSpec) -> str:
         cls = get_problem(spec.problem).task(spec.task)
         budget = cls(parse_params(cls.Params, dict(spec.params))).budget(spec.budget)
         budget = replace_fields(budget, dict(spec.budget_overrides), what="budget field")
+        if spec.task == "pinn":  # the method's own budget (``adam`` drops L-BFGS)
+            budget = get_method(spec.method).budget(budget)
     except Exception:  # noqa: BLE001  (a report must not fail on a missing problem)
         return "unknown"
     why = []
