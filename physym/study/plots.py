@@ -33,7 +33,7 @@ def _figure(width: float, height: float):
 
 def _save(fig, path: Path) -> Path:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=130, format="png")
+        fig.savefig(tmp, dpi=130, format="png", bbox_inches="tight")  # long labels
     return path
 
 
