@@ -104,7 +104,6 @@ def budget_axis(st: StudyStats) -> dict[str, list[ConfigStats]]:
             for f, cs in families.items() if len({c.budget for c in cs}) >= 2}
 
 
-
 def breakdown_dict(st: StudyStats) -> dict[str, list[dict[str, Any]]]:
     """:func:`breakdown` as plain data (for ``results.nc``'s attributes)."""
     return {name: [asdict(g) for g in rows] for name, rows in breakdown(st).items()}
