@@ -36,7 +36,7 @@ from physym.resources import check_memory
 from physym.spec import RunSpec, parse_params, replace_fields
 
 __all__ = ["ADAPTERS", "RunSpec", "RunResult", "Comparison", "run", "compare", "resolve_device",
-           "prepare", "adapter_for", "methods_for"]
+           "prepare", "adapter_for", "methods_for", "resolve_budget", "training_budget"]
 
 #: Problem kind -> its adapter: the one place that knows which code trains which kind.
 ADAPTERS: Mapping[str, Adapter] = {
@@ -127,6 +127,26 @@ def methods_for(problem: Problem) -> list[str]:
     return ok
 
 
+def resolve_budget(spec: RunSpec, problem: Problem) -> Any:
+    """The budget of ``spec`` for ``problem`` (an instance of its task): the named budget
+    with ``spec.budget_overrides`` applied (``ValueError`` for an unknown field). It is what
+    a run record stores as ``budget_settings``."""
+    budget = problem.budget(spec.budget)
+    if spec.budget_overrides:
+        budget = replace_fields(budget, dict(spec.budget_overrides), what="budget field")
+    return budget
+
+
+def training_budget(spec: RunSpec) -> Any:
+    """The budget ``spec`` trains under: :func:`resolve_budget` with its training method
+    applied (the adapter's ``method_budget``: a PINN's ``adam`` has no L-BFGS phase).
+    Validates nothing else, so a report can read it for any recorded spec whose problem
+    is still installed (``ValueError`` or ``KeyError`` otherwise)."""
+    cls = get_problem(spec.problem).task(spec.task)
+    problem = cls(parse_params(cls.Params, dict(spec.params)))
+    return adapter_for(problem).method_budget(resolve_budget(spec, problem), spec.method)
+
+
 def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
     """Resolve a spec to ``(problem instance, model name, budget)`` and validate it.
 
@@ -166,9 +186,7 @@ def prepare(spec: RunSpec) -> tuple[Problem, str, Any]:
                          f"task of {family.name}")
     if adapter.check_model is not None:
         adapter.check_model(model)
-    budget = problem.budget(spec.budget)
-    if spec.budget_overrides:
-        budget = replace_fields(budget, dict(spec.budget_overrides), what="budget field")
+    budget = resolve_budget(spec, problem)
     if spec.data is not None:
         what = cls.accepts_data
         if what is None:

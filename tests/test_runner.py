@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from physym import Expansion, RunSpec, compare, run
-from physym.runner import Comparison, RunResult, prepare, resolve_device
+from physym.runner import Comparison, RunResult, prepare, resolve_device, training_budget
 from physym.data import cached_dataset
 
 
@@ -35,6 +35,26 @@ def test_prepare_rejects_bad_model_and_layout():
         prepare(RunSpec("burgers", expansion=Expansion(2, layout="channels")))
     with pytest.raises(ValueError, match="budget must be one of"):
         prepare(RunSpec("burgers", budget="huge"))
+
+
+def test_training_budget_applies_overrides_and_the_method():
+    from physym.registry import get_problem
+    cls = get_problem("burgers").task("pinn")
+    named = cls(cls.Params()).budget("quick")
+    assert named.lbfgs_iterations > 0
+    # the default method trains the named budget with its overrides, as prepare resolves it
+    spec = RunSpec("burgers", budget="quick", budget_overrides={"adam_iterations": 7})
+    assert training_budget(spec) == prepare(spec)[2]
+    assert training_budget(spec) == dataclasses.replace(named, adam_iterations=7)
+    # ``adam`` drops the L-BFGS phase, and nothing else
+    adam = training_budget(dataclasses.replace(spec, method="adam"))
+    assert adam == dataclasses.replace(named, adam_iterations=7, lbfgs_iterations=0)
+    # kinds without methods: the named budget itself
+    op = RunSpec("burgers", task="operator", model="fno", budget="quick",
+                 expansion=Expansion(0, layout="channels"))
+    assert training_budget(op) == prepare(op)[2]
+    with pytest.raises(ValueError, match="budget field"):
+        training_budget(dataclasses.replace(spec, budget_overrides={"no_such_field": 1}))
 
 
 @pytest.mark.parametrize("task, layout", [("pinn", "append"), ("operator", "channels")])

@@ -57,6 +57,10 @@ class Adapter:
     check_method : callable or None
         ``check_method(problem, method, options) -> None``: refuse (``ValueError``, one
         line) a method the problem or options cannot take, before training.
+    method_budget : callable
+        ``method_budget(budget, method) -> budget``: the budget ``fit`` trains under with
+        ``method`` (``adam`` drops a PINN's L-BFGS phase); the identity for a kind without
+        methods. Reports read a run's training settings through it.
     engines : tuple of str
         Training engines ``fit`` accepts as ``engine=`` (the first is the default); empty
         for a kind with one.
@@ -74,6 +78,7 @@ class Adapter:
     read_data: Callable[..., None] | None = None
     methods: tuple[str, ...] = ()
     check_method: Callable[..., None] | None = None
+    method_budget: Callable[[Any, str | None], Any] = lambda budget, method: budget
     engines: tuple[str, ...] = ()
     check_model: Callable[[str], None] | None = None
 

@@ -42,7 +42,7 @@ from physym.options import ModelOptions, matched_extra_units
 from physym.models import Adapter
 from physym.models.pinn_engine import DEFAULT_ENGINE, ENGINES, jet_fallback, predict, train_jet
 from physym.models.pinn_train import device_scope
-from physym.models.pinn_methods import METHODS, get_method
+from physym.models.pinn_methods import METHODS, get_method, method_budget
 from physym.models.pinn_methods.base import TrainContext
 from physym.problem import Fit, TrainingDiverged
 
@@ -287,7 +287,7 @@ def fit_pinn(
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     meth = get_method(method)
     meth.check(problem, options)
-    budget = meth.budget(budget)
+    budget = meth.budget(budget)  # what method_budget tells the runner
     dde = load_deepxde()
     d_in, d_out = len(problem.input_names), len(problem.output_names)
     with device_scope(device):
@@ -386,13 +386,13 @@ def memory_estimate(problem: "PINNProblem", *, model: str, budget: PINNBudget,
     return 4.0 * (24 * points * widths + 4 * params + history)
 
 
-#: The PINN kind's adapter (the runner's table maps ``"pinn"`` to it).
 def check_method(problem: "PINNProblem", method: str | None,
                  options: ModelOptions | None) -> None:
     """Refuse an unknown method, or one ``problem`` or ``options`` cannot take (``ValueError``)."""
     get_method(method).check(problem, options)
 
 
+#: The PINN kind's adapter (the runner's table maps ``"pinn"`` to it).
 ADAPTER = Adapter(kind="pinn", fit=fit_pinn, measurement=measurement_budget, options=OPTIONS,
                   memory=memory_estimate, methods=tuple(METHODS), check_method=check_method,
-                  engines=ENGINES)
+                  method_budget=method_budget, engines=ENGINES)

@@ -52,10 +52,7 @@ from typing import Any, Iterable
 import numpy as np
 from scipy import stats
 
-from physym.models.pinn_methods import get_method
-from physym.registry import get_problem
-from physym.runner import RunSpec
-from physym.spec import parse_params, replace_fields
+from physym.runner import RunSpec, training_budget
 from physym.study.arms import budget_label
 from physym.study.preset import CONTROLS, Arm, config_key, config_label
 
@@ -249,11 +246,7 @@ def identity_note(spec: RunSpec) -> str:
     the identity (``"L-BFGS"``, ``"weight decay 0.0001"``), or ``"unknown"`` when the budget
     cannot be resolved (a problem file that is gone)."""
     try:
-        cls = get_problem(spec.problem).task(spec.task)
-        budget = cls(parse_params(cls.Params, dict(spec.params))).budget(spec.budget)
-        budget = replace_fields(budget, dict(spec.budget_overrides), what="budget field")
-        if spec.task == "pinn":  # the method's own budget (``adam`` drops L-BFGS)
-            budget = get_method(spec.method).budget(budget)
+        budget = training_budget(spec)
     except Exception:  # noqa: BLE001  (a report must not fail on a missing problem)
         return "unknown"
     why = []

@@ -19,6 +19,7 @@ width. See ``docs/adding-a-method.md`` for writing one.
 
 from __future__ import annotations
 
+from physym.budgets import PINNBudget
 from physym.models.pinn_methods.base import PINNMethod
 from physym.models.pinn_methods.adam import ADAM, ADAM_LBFGS
 from physym.models.pinn_methods.gpinn import GPINN
@@ -27,7 +28,7 @@ from physym.models.pinn_methods.laaf import LAAF
 from physym.models.pinn_methods.lra import LRA
 from physym.models.pinn_methods.rar import RAR
 
-__all__ = ["DEFAULT_METHOD", "METHODS", "PINNMethod", "get_method"]
+__all__ = ["DEFAULT_METHOD", "METHODS", "PINNMethod", "get_method", "method_budget"]
 
 #: Every PINN method by name (the first is the default).
 METHODS: dict[str, PINNMethod] = {m.name: m for m in (ADAM_LBFGS, ADAM, LAAF, GPINN, LRA, RAR,
@@ -44,3 +45,9 @@ def get_method(name: str | None) -> PINNMethod:
         raise ValueError(f"method must be one of {', '.join(METHODS)} for a PINN task, "
                          f"got {name!r}")
     return METHODS[name]
+
+
+def method_budget(budget: PINNBudget, method: str | None) -> PINNBudget:
+    """The budget a PINN trains under with ``method`` (the method's ``budget`` hook: ``adam``
+    drops the L-BFGS phase); the PINN adapter's ``method_budget``."""
+    return get_method(method).budget(budget)
