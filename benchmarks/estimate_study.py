@@ -28,9 +28,13 @@ budget); a grid of 21 problems x 7 methods then needs 21 pilots instead of 140.
 Usage::
 
     python benchmarks/estimate_study.py paper [--workers 2] [--threads 1] [--device cpu]
-        [--method-factors DIR] [--pilot-adam 100] [--pilot-lbfgs 50]
+        [--method-factors DIR] [--pilot-adam 100] [--pilot-lbfgs 50] [--resume]
 
-Writes ``benchmarks/results/estimate_<preset>.json`` and prints a table.
+Writes ``benchmarks/results/estimate_<preset>.json`` after every configuration (``complete``
+false until the last), and prints a table at the end. A preset whose pilots take longer than
+one sitting (``paper`` on a CPU) is finished in pieces: ``--resume`` keeps the rows of an
+incomplete file written with the same settings and pilots only the configurations it lacks;
+``pieces`` records when each piece ended and the load average then.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from rich.console import Console
 from rich.table import Table
 
 from physym.data import generate
+from physym.io import atomic_path
 from physym.runner import RunSpec, prepare, resolve_device, run
 from physym.study.preset import load_preset
 
@@ -148,9 +153,43 @@ def _result(args: argparse.Namespace, name: str, specs: list, device: torch.devi
     }
 
 
+#: Fields that must match for ``--resume`` to reuse an earlier file's rows.
+_SETTINGS = ("preset", "runs", "workers", "threads", "device", "pilot", "method_factors")
+
+
+def _resumed(args: argparse.Namespace, name: str, fresh: dict) -> tuple[dict, list]:
+    """The rows of an incomplete ``estimate_<name>.json`` written with the settings of
+    ``fresh`` (keyed by configuration, budget and overrides) and its pieces; ``({}, [])``
+    without a file. ``ValueError`` names the setting that differs, or a complete or
+    unreadable file."""
+    path = args.out / f"estimate_{name}.json"
+    if not path.is_file():
+        return {}, []
+    try:
+        old = json.loads(path.read_text())
+        rows, pieces = {_row_key(r): r for r in old["configs"]}, old.get("pieces", [])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{str(path)!r} is not an estimate file ({exc})") from None
+    if old.get("complete"):
+        raise ValueError(f"{str(path)!r} is complete; leave out --resume to estimate again")
+    for key in _SETTINGS:
+        if old.get(key) != fresh[key]:
+            raise ValueError(f"{str(path)!r} has {key} {old.get(key)!r}, this run "
+                             f"{fresh[key]!r}; give the same settings or another --out")
+    if not pieces:  # written before pieces were recorded: its one piece
+        pieces = [{"ended": old.get("date"), "loadavg_at_end": old.get("loadavg_at_end"),
+                   "configs": len(rows)}]
+    return rows, pieces
+
+
+def _row_key(row: dict) -> tuple:
+    return row["config"], row["budget"], tuple(sorted(row["overrides"].items()))
+
+
 def _write(args: argparse.Namespace, name: str, result: dict) -> None:
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"estimate_{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    """Write the file whole (a run killed while writing leaves the previous one)."""
+    with atomic_path(args.out / f"estimate_{name}.json") as tmp:
+        tmp.write_text(json.dumps(result, indent=2) + "\n")
 
 
 def main() -> None:
@@ -170,6 +209,9 @@ def main() -> None:
                         help="Adam steps of the shorter PINN/MLP pilot (default 100)")
     parser.add_argument("--pilot-lbfgs", type=int, default=50,
                         help="L-BFGS iterations of the L-BFGS pilot (default 50)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the rows of an incomplete estimate_<preset>.json in --out "
+                             "written with the same settings; pilot only the rest")
     args = parser.parse_args()
     if min(args.pilot_adam, args.pilot_lbfgs, args.workers, args.threads) < 1:
         parser.error("--pilot-adam, --pilot-lbfgs, --workers and --threads must be positive")
@@ -189,7 +231,28 @@ def main() -> None:
                            s.budget_overrides), []).append(s)
     rows, data_seen, total_train, total_data = [], set(), 0.0, 0.0
     piloted: dict[tuple, dict] = {}
+    try:
+        done, pieces = _resumed(args, preset.name, _result(
+            args, preset.name, specs, device, factors, [], 0.0, 0.0, complete=False)) \
+            if args.resume else ({}, [])
+    except ValueError as exc:
+        parser.error(f"--resume: {exc}")
+    if done:
+        console.log(f"resuming: {len(done)} configuration(s) piloted before")
+
+    def write(*, complete: bool) -> dict:
+        result = _result(args, preset.name, specs, device, factors, rows, total_train,
+                         total_data, complete=complete)
+        result["pieces"] = [*pieces, {"ended": result["date"],
+                                      "loadavg_at_end": result["loadavg_at_end"],
+                                      "configs": len(rows) - sum(p["configs"] for p in pieces)}]
+        _write(args, preset.name, result)
+        return result
+
     for key, members in groups.items():
+        data_key = (key[0], key[1], key[5], key[6], key[7])
+        row_key = ("/".join(map(str, key[:3])) + (f"+{key[3]}" if key[3] else ""), key[6],
+                   tuple(sorted(dict(key[7]).items())))
         base = next(s for s in members if s.expansion.n == 0 and s.options.is_default
                     and s.seed == 0)
         problem, _, budget = prepare(base)
@@ -204,6 +267,15 @@ def main() -> None:
                 factor, pilot_key = 1.0, pilot_key + ("adam",)
                 base = dataclasses.replace(base, budget_overrides=tuple(sorted(
                     (dict(base.budget_overrides) | {"lbfgs_iterations": "0"}).items())))
+        if row_key in done:  # piloted in an earlier piece: its pilot serves the other methods
+            row = done[row_key]
+            piloted.setdefault(pilot_key, {"train_s": row["per_run_s"] / row["method_factor"],
+                                           "data_s": row["data_s"], "pilot": row["pilot"]})
+            rows.append(row)
+            total_train += row["train_s"]
+            total_data += row["data_s"] if data_key not in data_seen else 0.0
+            data_seen.add(data_key)
+            continue
         if pilot_key not in piloted:
             console.log(f"pilot {key[0]}/{key[1]}/{key[2]}"
                         + (f"+{base.method}" if base.method else "") + f" ({len(members)} runs)")
@@ -213,22 +285,18 @@ def main() -> None:
                 else _iterative_estimate(base, budget, device, adam=args.pilot_adam,
                                          lbfgs=args.pilot_lbfgs))
         est = dict(piloted[pilot_key], train_s=piloted[pilot_key]["train_s"] * factor)
-        data_key = (key[0], key[1], key[5], key[6], key[7])
         data_s = est["data_s"] if data_key not in data_seen else 0.0
         data_seen.add(data_key)
         train = est["train_s"] * len(members)
         total_train += train
         total_data += data_s
-        rows.append({"config": "/".join(map(str, key[:3])) + (f"+{key[3]}" if key[3] else ""),
+        rows.append({"config": row_key[0],
                      "budget": key[6], "overrides": dict(key[7]), "runs": len(members),
                      "per_run_s": est["train_s"], "train_s": train, "data_s": data_s,
                      "method_factor": factor, "pilot": est["pilot"]})
         # after every configuration, so that a run stopped by a time limit leaves its pilots
-        _write(args, preset.name, _result(args, preset.name, specs, device, factors, rows,
-                                          total_train, total_data, complete=False))
-    result = _result(args, preset.name, specs, device, factors, rows, total_train, total_data,
-                     complete=True)
-    _write(args, preset.name, result)
+        write(complete=False)
+    result = write(complete=True)
     wall = result["estimated_wall_s"]
     table = Table(title=f"estimated run time of preset {preset.name} on {device} "
                         f"({args.workers} worker(s), {args.threads} thread(s) each)")

@@ -271,6 +271,43 @@ def test_estimate_study_scales_methods_by_measured_factors(tmp_path):
     assert record["pilot"] == {"adam": 5, "lbfgs": 3}
 
 
+def test_estimate_study_resumes_an_incomplete_file(tmp_path):
+    """--resume keeps the rows an incomplete file already has (here a hand-written one for the
+    first configuration) and pilots only the rest; other settings are a usage error (exit 2)
+    that leaves the file as it was."""
+    preset = tmp_path / "two.toml"
+    preset.write_text('[study]\nbudget = "smoke"\nseeds = 1\nexpand = [2]\ncontrols = []\n'
+                      'config = [ { problem = "qcd_eos" },'
+                      ' { problem = "qcd_eos", budget_overrides = { adam_iterations = 50 } } ]\n')
+    first = {"config": "qcd_eos/regression/mlp", "budget": "smoke", "overrides": {},
+             "runs": 2, "per_run_s": 1000.0, "train_s": 2000.0, "data_s": 0.0,
+             "method_factor": 1.0, "pilot": {}}
+    path = tmp_path / "estimate_two.json"
+    partial = {"preset": "two", "runs": 4, "workers": 2, "threads": 1, "device": "cpu",
+               "pilot": {"adam": 5, "lbfgs": 3}, "method_factors": None, "complete": False,
+               "date": "2026-12-05T00:00:00+00:00", "loadavg_at_end": [1.0, 1.0, 1.0],
+               "configs": [first]}
+    path.write_text(json.dumps(partial))
+    command = [sys.executable, str(BENCH / "estimate_study.py"), str(preset), "--device", "cpu",
+               "--out", str(tmp_path), "--pilot-adam", "5", "--pilot-lbfgs", "3", "--resume"]
+    bad = subprocess.run(command + ["--workers", "1"], capture_output=True, text=True,
+                         timeout=300)
+    assert bad.returncode == 2 and "has workers 2, this run 1" in bad.stderr
+    assert json.loads(path.read_text()) == partial
+    subprocess.run(command + ["--workers", "2"], check=True, capture_output=True, timeout=600)
+    record = _strict_json(path)
+    assert record["complete"] and [r["config"] for r in record["configs"]] == [
+        "qcd_eos/regression/mlp"] * 2
+    assert record["configs"][0] == first  # kept, not piloted again
+    second = record["configs"][1]
+    assert second["overrides"] == {"adam_iterations": "50"} and second["per_run_s"] > 0
+    assert record["estimated_train_s"] == pytest.approx(2000.0 + second["train_s"])
+    assert [p["configs"] for p in record["pieces"]] == [1, 1]
+    again = subprocess.run(command + ["--workers", "2"], capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 2 and "is complete" in again.stderr
+
+
 def test_references_benchmark_quick_generates_then_reads(tmp_path):
     """benchmarks/bench_references.py: the cavity's reference is solved into an empty cache,
     then read back from the file it wrote; the cavity is exempt from the 60-s target."""
