@@ -54,7 +54,7 @@ from rich.table import Table
 
 from physym.data import generate
 from physym.io import atomic_path
-from physym.runner import RunSpec, prepare, resolve_device, run
+from physym.runner import RunSpec, prepare, resolve_device, run, training_budget
 from physym.study.preset import load_preset
 
 console = Console()
@@ -251,8 +251,8 @@ def main() -> None:
 
     for key, members in groups.items():
         data_key = (key[0], key[1], key[5], key[6], key[7])
-        row_key = ("/".join(map(str, key[:3])) + (f"+{key[3]}" if key[3] else ""), key[6],
-                   tuple(sorted(dict(key[7]).items())))
+        config = "/".join(map(str, key[:3])) + (f"+{key[3]}" if key[3] else "")
+        row_key = _row_key({"config": config, "budget": key[6], "overrides": dict(key[7])})
         base = next(s for s in members if s.expansion.n == 0 and s.options.is_default
                     and s.seed == 0)
         problem, _, budget = prepare(base)
@@ -261,12 +261,13 @@ def main() -> None:
         if factors is not None and problem.kind == "pinn":
             factor = factors.get(method, 1.0)
             pilot_key = key[:3] + (None,) + key[4:]
-            base = dataclasses.replace(base, method=None)
-            if method == "adam":  # no L-BFGS phase: the budget without it
-                budget = dataclasses.replace(budget, lbfgs_iterations=0)
+            if method == "adam":  # adam's own budget (no L-BFGS), piloted by the default method
+                budget = training_budget(base)
                 factor, pilot_key = 1.0, pilot_key + ("adam",)
                 base = dataclasses.replace(base, budget_overrides=tuple(sorted(
-                    (dict(base.budget_overrides) | {"lbfgs_iterations": "0"}).items())))
+                    (dict(base.budget_overrides)
+                     | {"lbfgs_iterations": str(budget.lbfgs_iterations)}).items())))
+            base = dataclasses.replace(base, method=None)
         if row_key in done:  # piloted in an earlier piece: its pilot serves the other methods
             row = done[row_key]
             piloted.setdefault(pilot_key, {"train_s": row["per_run_s"] / row["method_factor"],
@@ -290,7 +291,7 @@ def main() -> None:
         train = est["train_s"] * len(members)
         total_train += train
         total_data += data_s
-        rows.append({"config": row_key[0],
+        rows.append({"config": config,
                      "budget": key[6], "overrides": dict(key[7]), "runs": len(members),
                      "per_run_s": est["train_s"], "train_s": train, "data_s": data_s,
                      "method_factor": factor, "pilot": est["pilot"]})
