@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -28,16 +29,16 @@ def figures(monkeypatch):
     return drawn
 
 
-def _records(*, budgets=("smoke",), factor=0.5, ns=(0, 4), seeds=3):
+def _records(*, budgets=("smoke",), factor=0.5, ns=(0, 4), seeds=3, problem="burgers",
+             overrides=((),)):
     out = []
-    for budget in budgets:
-        for n in ns:
-            for seed in range(seeds):
-                spec = RunSpec("burgers", "pinn", "fnn", Expansion(n), seed, budget)
-                # the paired ratios differ a little by seed (a t-test needs a spread)
-                ratio = factor ** (n / 4) * (1 + 0.02 * seed) if n else 1.0
-                error = 0.1 * (1 + 0.1 * seed) * ratio
-                out.append(RunResult(spec, "ok", error=error, n_params=10).to_dict())
+    for budget, over, n, seed in itertools.product(budgets, overrides, ns, range(seeds)):
+        spec = RunSpec(problem, "pinn", "fnn", Expansion(n), seed, budget,
+                       budget_overrides=over)
+        # the paired ratios differ a little by seed (a t-test needs a spread)
+        ratio = factor ** (n / 4) * (1 + 0.02 * seed) if n else 1.0
+        error = 0.1 * (1 + 0.1 * seed) * ratio
+        out.append(RunResult(spec, "ok", error=error, n_params=10).to_dict())
     return out
 
 
@@ -83,6 +84,40 @@ def test_budget_effect_puts_the_budgets_on_the_x_axis_in_order(tmp_path, figures
     # the markers sit at the ratio of each budget (0.5 at both)
     offsets = ax.collections[-1].get_offsets()
     assert [float(y) for _, y in offsets] == pytest.approx([0.5, 0.5], rel=0.05)
+
+
+def test_budget_effect_gives_configurations_with_their_own_budgets_their_own_ticks(
+        tmp_path, figures):
+    """Two configurations, each at its own pair of overridden budgets (like the
+    converged-worse preset): each gets its stretch of the axis, ticked by what differs."""
+    records = (_records(budgets=("quick",), problem="burgers", factor=0.5,
+                        overrides=((("lbfgs_iterations", "3000"),),
+                                   (("lbfgs_iterations", "30000"),)))
+               + _records(budgets=("quick",), problem="darcy", factor=2.0,
+                          overrides=((("adam_iterations", "6000"), ("lbfgs_iterations", "4000")),
+                                     (("adam_iterations", "6000"), ("lbfgs_iterations", "40000")))))
+    st = analyse(records)
+    plots.plot_budget_effect(st, tmp_path / "budget_effect.png")
+    ax, = figures[0].axes
+    # one override tells every pair apart: its name goes to the axis label, values to ticks
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["3000", "30000", "4000", "40000"]
+    assert ax.get_xlabel() == "lbfgs_iterations (per configuration: what differs)"
+    assert list(ax.get_xticks()) == [0, 1, 3, 4]  # a gap between the two configurations
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(legend) == ["burgers/pinn/fnn", "darcy/pinn/fnn"]
+    from matplotlib.collections import PathCollection  # the markers, not the error bars
+    ys = sorted(float(y) for c in ax.collections if isinstance(c, PathCollection)
+                for _, y in c.get_offsets())
+    assert ys == pytest.approx([0.5, 0.5, 2.0, 2.0], rel=0.05)
+
+
+def test_budget_ticks_name_what_sets_the_budgets_apart():
+    assert plots._budget_ticks(["quick [adam_iterations=6000, lbfgs_iterations=3000]",
+                                "standard"]) == [
+        "quick\nadam_iterations=6000\nlbfgs_iterations=3000", "standard"]
+    assert plots._budget_ticks(["quick", "standard"]) == ["quick", "standard"]
+    assert plots._budget_ticks(["quick [epochs=60]", "quick [epochs=60]"]) == [
+        "quick [epochs=60]", "quick [epochs=60]"]
 
 
 def test_a_figure_is_written_whole_or_not_at_all(tmp_path, monkeypatch):

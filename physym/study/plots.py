@@ -96,21 +96,55 @@ def plot_error_vs_expansion(st: StudyStats, path: Path) -> Path:
     return _save(fig, path)
 
 
+def _budget_ticks(budgets: list[str]) -> list[str]:
+    """What tells one configuration's budget labels (``name [key=value, ...]``) apart: the
+    name where the names differ, then the overrides whose values differ, one per line."""
+    parsed = []
+    for b in budgets:
+        name, _, rest = b.partition(" [")
+        pairs = dict(i.split("=", 1) for i in rest.rstrip("]").split(", ") if "=" in i)
+        parsed.append((name, pairs))
+    names_differ = len({name for name, _ in parsed}) > 1
+    keys = sorted({k for _, pairs in parsed for k in pairs},
+                  key=lambda k: min(list(p).index(k) for _, p in parsed if k in p))
+    varying = [k for k in keys if len({pairs.get(k) for _, pairs in parsed}) > 1]
+    ticks = []
+    for (name, pairs), b in zip(parsed, budgets):
+        parts = ([name] if names_differ else []) + [f"{k}={pairs[k]}" for k in varying
+                                                     if k in pairs]
+        ticks.append("\n".join(parts) or b)
+    return ticks
+
+
 def plot_budget_effect(st: StudyStats, path: Path) -> Path:
     """Error ratio expanded / baseline (log axis, 95% CI) against the budget, one line per
-    configuration with two or more budgets; markers coloured by verdict."""
+    configuration with two or more budgets; markers coloured by verdict.
+
+    Configurations that all ran at the same budgets share one budget axis. Otherwise each
+    gets its own stretch of the axis, its budgets ticked by what sets them apart (a
+    configuration's label may carry its own overrides)."""
     axis = budget_axis(st)
-    budgets = sorted({c.budget for cs in axis.values() for c in cs},
-                     key=lambda b: min(i for cs in axis.values() for i, c in enumerate(cs)
-                                       if c.budget == b))
-    fig = _figure(7.5, 4.5)
+    shared = len({tuple(c.budget for c in cs) for cs in axis.values()}) == 1
+    slots: dict[str, list[float]] = {}
+    ticks: list[tuple[float, str]] = []
+    start = 0
+    for family, configs in axis.items():
+        budgets = [c.budget for c in configs]
+        if shared and ticks:
+            slots[family] = [x for x, _ in ticks]
+            continue
+        slots[family] = [float(start + i) for i in range(len(budgets))]
+        ticks += zip(slots[family], budgets if shared else _budget_ticks(budgets))
+        start += len(budgets) + 1  # a gap between configurations
+    fig = _figure(max(7.5, 3.0 + 0.9 * len(ticks)), 4.5)
     ax = fig.add_subplot()
     for k, (family, configs) in enumerate(axis.items()):
-        pts = [(budgets.index(c.budget), c.primary) for c in configs if c.primary is not None
-               and c.primary.n_pairs > 0]
+        pts = [(x, c.primary) for x, c in zip(slots[family], configs)
+               if c.primary is not None and c.primary.n_pairs > 0]
         if not pts:
             continue
-        x = np.array([i for i, _ in pts]) + 0.04 * (k - len(axis) / 2)  # dodge overlapping bars
+        dodge = 0.04 * (k - len(axis) / 2) if shared else 0.0  # overlapping bars
+        x = np.array([i for i, _ in pts]) + dodge
         r = np.array([p.ratio for _, p in pts])
         low = np.array([p.ratio_low if math.isfinite(p.ratio_low) else p.ratio for _, p in pts])
         high = np.array([p.ratio_high if math.isfinite(p.ratio_high) else p.ratio for _, p in pts])
@@ -120,8 +154,19 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
                    edgecolors=line[0].get_color())
     ax.set_yscale("log")
     ax.axhline(1.0, color="black", linewidth=0.8)
-    ax.set_xticks(range(len(budgets)), budgets)
-    ax.set_xlabel("budget")
+    labels, xlabel = [label for _, label in ticks], "budget"
+    keys = {label.partition("=")[0] for label in labels if "=" in label}
+    if not shared and len(keys) == 1 and all(label.count("=") == 1 for label in labels):
+        labels, xlabel = [label.partition("=")[2] for label in labels], keys.pop()
+    # turn the ticks where neighbouring labels would run into each other (~14 characters of
+    # 7-8 pt text per inch of axis)
+    width = [max(len(line) for line in label.split("\n")) for label in labels]
+    per_unit = 14 * (fig.get_figwidth() - 1.5) / (max(x for x, _ in ticks) + 1)
+    wide = any((width[i] + width[i + 1]) / 2 > per_unit * (ticks[i + 1][0] - ticks[i][0])
+               for i in range(len(ticks) - 1))
+    ax.set_xticks([x for x, _ in ticks], labels, fontsize=8 if shared else 7,
+                  rotation=25 if wide else 0, ha="right" if wide else "center")
+    ax.set_xlabel(xlabel if shared else f"{xlabel} (per configuration: what differs)")
     ax.set_ylabel("error ratio expanded / baseline\n(geometric mean, 95% CI; < 1 = better)")
     ax.set_title(f"{st.primary_label}: the effect against the training budget", fontsize=10)
     ax.legend(fontsize=7, loc="best")
