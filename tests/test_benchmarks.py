@@ -323,3 +323,18 @@ def test_references_benchmark_finds_every_solver_backed_problem(common, monkeypa
     assert {"gray_scott", "lid_driven_cavity", "poisson_lshape", "burgers2d",
             "heat2d_varying_coef", "wave2d_heterogeneous", "kdv"} <= set(names)
     assert "burgers" not in names and "taylor_green" not in names
+
+
+@pytest.mark.parametrize("path", sorted(BENCH.glob("presets/*.toml")), ids=lambda p: p.stem)
+def test_measurement_presets_are_valid_and_their_committed_records_match(path):
+    """Every measurement preset parses and expands to its grid; where its results are
+    committed (``benchmarks/results/study-<name>/``), a record exists for every run of it, so
+    the docs' numbers come from this very preset."""
+    from physym.study.preset import load_preset
+
+    specs = load_preset(str(path)).specs()
+    assert specs and len({s.key() for s in specs}) == len(specs)
+    results = BENCH / "results" / f"study-{path.stem}" / "records"
+    if results.is_dir():
+        have = {f.stem for f in results.glob("*.json")}
+        assert [s.key() for s in specs if s.key() not in have] == []
