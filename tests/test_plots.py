@@ -111,6 +111,15 @@ def test_budget_effect_gives_configurations_with_their_own_budgets_their_own_tic
     assert ys == pytest.approx([0.5, 0.5, 2.0, 2.0], rel=0.05)
 
 
+def test_budget_effect_of_a_study_without_a_budget_axis_is_an_empty_figure(tmp_path, figures):
+    st = analyse(_records())  # one budget only
+    path = plots.plot_budget_effect(st, tmp_path / "budget_effect.png")
+    assert path.read_bytes().startswith(PNG)
+    ax, = figures[0].axes
+    assert list(ax.get_xticks()) == [] and ax.get_legend() is None
+    assert [ln.get_ydata()[0] for ln in ax.get_lines()] == [1.0]  # the no-change line only
+
+
 def test_budget_ticks_name_what_sets_the_budgets_apart():
     assert plots._budget_ticks(["quick [adam_iterations=6000, lbfgs_iterations=3000]",
                                 "standard"]) == [

@@ -161,7 +161,7 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
     # turn the ticks where neighbouring labels would run into each other (~14 characters of
     # 7-8 pt text per inch of axis)
     width = [max(len(line) for line in label.split("\n")) for label in labels]
-    per_unit = 14 * (fig.get_figwidth() - 1.5) / (max(x for x, _ in ticks) + 1)
+    per_unit = 14 * (fig.get_figwidth() - 1.5) / (max((x for x, _ in ticks), default=0) + 1)
     wide = any((width[i] + width[i + 1]) / 2 > per_unit * (ticks[i + 1][0] - ticks[i][0])
                for i in range(len(ticks) - 1))
     ax.set_xticks([x for x, _ in ticks], labels, fontsize=8 if shared else 7,
@@ -169,5 +169,6 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
     ax.set_xlabel(xlabel if shared else f"{xlabel} (per configuration: what differs)")
     ax.set_ylabel("error ratio expanded / baseline\n(geometric mean, 95% CI; < 1 = better)")
     ax.set_title(f"{st.primary_label}: the effect against the training budget", fontsize=10)
-    ax.legend(fontsize=7, loc="best")
+    if axis:
+        ax.legend(fontsize=7, loc="best")
     return _save(fig, path)
