@@ -333,3 +333,15 @@ def test_prepare_data_solves_each_pinn_reference_once_before_the_runs(tmp_path, 
     (cached,) = tmp_path.glob("reference-lid_driven_cavity-*.h5")
     before = cached.stat().st_mtime_ns
     assert prepare_data(specs) == 2 and cached.stat().st_mtime_ns == before  # read, not redone
+
+
+def test_budget_labels_parse_back_to_their_name_and_overrides():
+    from physym.expansion import Expansion
+    from physym.runner import RunSpec
+    from physym.study.arms import budget_label, parse_budget_label
+
+    over = (("adam_iterations", "6000"), ("lbfgs_iterations", "40000"))
+    spec = RunSpec("darcy", "pinn", "fnn", Expansion(0), 0, "quick", budget_overrides=over)
+    assert budget_label(spec) == "quick [adam_iterations=6000, lbfgs_iterations=40000]"
+    assert parse_budget_label(budget_label(spec)) == ("quick", dict(over))
+    assert parse_budget_label("standard") == ("standard", {})

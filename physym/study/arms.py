@@ -78,6 +78,12 @@ def budget_label(spec: RunSpec) -> str:
     return spec.budget + (f" [{over}]" if over else "")
 
 
+def parse_budget_label(label: str) -> tuple[str, dict[str, str]]:
+    """The inverse of :func:`budget_label`: ``(name, {override: value})``."""
+    name, _, rest = label.partition(" [")
+    return name, dict(i.split("=", 1) for i in rest.rstrip("]").split(", ") if "=" in i)
+
+
 def arm_label(spec: RunSpec) -> str:
     """Short name of a spec's arm (:attr:`Arm.label`)."""
     return Arm.of(spec).label

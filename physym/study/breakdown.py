@@ -27,6 +27,7 @@ from typing import Any, Callable
 from physym._text import fmt
 from physym.budgets import BUDGET_NAMES
 from physym.models.pinn_methods import DEFAULT_METHOD
+from physym.study.arms import parse_budget_label
 from physym.study.stats import ConfigStats, StudyStats, counted, verdict_counts, wilson
 
 __all__ = ["GroupCount", "GROUPINGS", "breakdown", "breakdown_dict", "breakdown_lines",
@@ -87,7 +88,7 @@ def breakdown(st: StudyStats) -> dict[str, list[GroupCount]]:
 
 def _work(budget: str) -> int:
     """The iteration/epoch overrides of a budget label, summed (its length on the axis)."""
-    pairs = (i.split("=") for i in budget.partition("[")[2].rstrip("]").split(", ") if "=" in i)
+    pairs = parse_budget_label(budget)[1].items()
     return sum(int(v) for k, v in pairs if k in ("adam_iterations", "lbfgs_iterations",
                                                  "epochs") and v.isdigit())
 

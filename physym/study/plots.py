@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from physym.io import atomic_path
+from physym.study.arms import parse_budget_label
 from physym.study.breakdown import budget_axis
 from physym.study.stats import PAPER_FRACTION, StudyStats
 
@@ -99,11 +100,7 @@ def plot_error_vs_expansion(st: StudyStats, path: Path) -> Path:
 def _budget_ticks(budgets: list[str]) -> list[str]:
     """What tells one configuration's budget labels (``name [key=value, ...]``) apart: the
     name where the names differ, then the overrides whose values differ, one per line."""
-    parsed = []
-    for b in budgets:
-        name, _, rest = b.partition(" [")
-        pairs = dict(i.split("=", 1) for i in rest.rstrip("]").split(", ") if "=" in i)
-        parsed.append((name, pairs))
+    parsed = [parse_budget_label(b) for b in budgets]
     names_differ = len({name for name, _ in parsed}) > 1
     keys = sorted({k for _, pairs in parsed for k in pairs},
                   key=lambda k: min(list(p).index(k) for _, p in parsed if k in p))
