@@ -261,9 +261,12 @@ class NavierStokesOperator(OperatorProblem):
     CPU (~4x longer on shared cores); ``standard`` and ``paper`` (FNO-2D sizes, 64^2) are
     for a GPU. The published FNO-2D error 0.0128 is for ``n_out=40`` (T = 50) and a
     *recurrent* model rolled out one step at a time; physym predicts all snapshots at once.
+    DeepONet predicts them as ``n_out`` outputs of one net (a branch slice per snapshot, a
+    shared trunk on the 2-D grid: DeepXDE's ``split_branch``).
     """
 
     Params = NavierStokesOperatorParams
+    models = ("fno", "tfno", "uno", "deeponet")
     in_channels = 10
     out_channels = 10
     n_dim = 2

@@ -9,6 +9,10 @@ DeepXDE's ``apply_feature_transform``), the place where DeepONet has coordinates
 the branch input is unchanged. The model is trained by the operator adapter's one loop
 (:func:`physym.models.operator_train.train_operator`), like FNO.
 
+Several output channels (Navier-Stokes: 10 snapshots, time as channels as for FNO) use
+DeepXDE's ``split_branch`` strategy: the branch net outputs ``p`` coefficients per channel
+and all channels share one trunk net, so the constants still enter a single trunk layer.
+
 The constants enter the trunk's first linear layer (:data:`TRUNK_FIRST`), so they are a
 bias there, and the bias-equivalent controls (``bias_init``, ``bias_lr``, ``equivalent``) act
 on that layer as they act on a PINN's first layer.
@@ -57,7 +61,8 @@ class DeepONetOperator(nn.Module):
     grid : tuple of int
         The spatial shape of the data.
     out_channels : int
-        Output channels (1: DeepXDE's single-output strategy).
+        Output channels ``K``: 1 is DeepXDE's single-output DeepONet; more use its
+        ``split_branch`` strategy (the net returns ``(B, prod(grid), K)``).
 
     Shapes
     ------
@@ -66,16 +71,20 @@ class DeepONetOperator(nn.Module):
 
     def __init__(self, net: nn.Module, grid: tuple[int, ...], out_channels: int = 1) -> None:
         super().__init__()
-        if out_channels != 1:
-            raise ValueError(f"deeponet is written for one output channel, got {out_channels}")
+        if out_channels < 1:
+            raise ValueError(f"out_channels must be at least 1, got {out_channels}")
         self.net = net
+        self.out_channels = out_channels
         self.first_map = TRUNK_FIRST  # where constant inputs enter (train_operator's bias_lr)
         self.grid = tuple(grid)
         self.register_buffer("coords", torch.as_tensor(grid_coordinates(self.grid)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.net((x.reshape(x.shape[0], -1), self.coords.to(x.dtype)))
-        return out.reshape(x.shape[0], 1, *self.grid)
+        if self.out_channels == 1:  # (B, P)
+            return out.reshape(x.shape[0], 1, *self.grid)
+        # split_branch stacks the channels last: (B, P, K) -> (B, K, *grid)
+        return out.transpose(1, 2).reshape(x.shape[0], self.out_channels, *self.grid)
 
 
 def build_deeponet(*, in_channels: int, out_channels: int, grid: tuple[int, ...],
@@ -83,7 +92,8 @@ def build_deeponet(*, in_channels: int, out_channels: int, grid: tuple[int, ...]
                    options: ModelOptions | None = None) -> DeepONetOperator:
     """DeepONet sized by ``budget`` for data of shape ``(C, *grid)``.
 
-    ``options.match_params = m`` (baseline only) widens the trunk's first hidden layer by
+    ``out_channels > 1`` widens the branch's last layer to ``width * out_channels``
+    (DeepXDE's ``split_branch``; the trunk is shared). ``options.match_params = m`` (baseline only) widens the trunk's first hidden layer by
     :func:`~physym.options.matched_extra_units` so that the parameter count matches ``m``
     constants; the first layer of DeepXDE's ``FNN`` is then followed by a layer of the usual
     width. ``options.bias_init``: the DeepONet expanded by ``bias_n`` constants is drawn
@@ -99,7 +109,7 @@ def build_deeponet(*, in_channels: int, out_channels: int, grid: tuple[int, ...]
     dde = load_deepxde()
     d = len(grid)
     hidden = [budget.width] * budget.n_layers
-    branch = [in_channels * int(np.prod(grid))] + hidden + [budget.width]
+    branch = [in_channels * int(np.prod(grid))] + hidden + [budget.width * out_channels]
     trunk = [expansion.width(d)] + hidden + [budget.width]
     if options.match_params:
         trunk[1] += matched_extra_units(n=options.match_params, fan_out=budget.width,
@@ -109,12 +119,19 @@ def build_deeponet(*, in_channels: int, out_channels: int, grid: tuple[int, ...]
         expanded = build_deeponet(in_channels=in_channels, out_channels=out_channels, grid=grid,
                                   budget=budget, expansion=imitated)
         with torch.random.fork_rng(devices=[]):
-            model = DeepONetOperator(dde.nn.DeepONetCartesianProd(
-                branch, trunk, "tanh", "Glorot normal"), grid, out_channels)
+            model = DeepONetOperator(_cartesian_prod(dde, branch, trunk, out_channels), grid,
+                                     out_channels)
         fold_into(model, expanded, first=TRUNK_FIRST, auxiliary=auxiliary_columns(imitated, d),
                   fill=imitated.fill)
         return model
-    net = dde.nn.DeepONetCartesianProd(branch, trunk, "tanh", "Glorot normal")
+    net = _cartesian_prod(dde, branch, trunk, out_channels)
     if not expansion.is_identity:
         net.apply_feature_transform(expansion)
     return DeepONetOperator(net, grid, out_channels)
+
+
+def _cartesian_prod(dde, branch: list[int], trunk: list[int], out_channels: int) -> nn.Module:
+    """DeepXDE's ``DeepONetCartesianProd``, tanh and Glorot normal; ``split_branch`` if K > 1."""
+    strategy = {} if out_channels == 1 else {"num_outputs": out_channels,
+                                             "multi_output_strategy": "split_branch"}
+    return dde.nn.DeepONetCartesianProd(branch, trunk, "tanh", "Glorot normal", **strategy)

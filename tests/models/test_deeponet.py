@@ -15,6 +15,7 @@ from physym.models.operator import fit_operator
 from physym.options import ModelOptions
 from physym.problems.burgers import BurgersOperator
 from physym.problems.darcy import DarcyOperator
+from physym.problems.navier_stokes import NavierStokesOperator
 from physym.runner import RunSpec, prepare
 
 CPU = torch.device("cpu")
@@ -54,11 +55,34 @@ def test_matched_control_and_refused_options():
                                          "allowed: append, symmetric"):
         prepare(RunSpec("burgers", "operator", "deeponet", Expansion(4, layout="channels"),
                         budget="smoke"))
-    with pytest.raises(ValueError, match="model must be one of fno, tfno, uno for"):
-        prepare(RunSpec("navier_stokes", "operator", "deeponet", budget="smoke"))
+    with pytest.raises(ValueError, match="model must be one of fnn for burgers task pinn"):
+        prepare(RunSpec("burgers", "pinn", "deeponet", budget="smoke"))
 
 
-@pytest.mark.parametrize("problem", [BurgersOperator, DarcyOperator])
+def test_several_output_channels_split_the_branch():
+    """K channels: branch slice k times the shared trunk, at every grid point in ij order."""
+    budget = dataclasses.replace(NavierStokesOperator().budget("smoke"), width=6, n_layers=2)
+    torch.manual_seed(0)
+    net = build_deeponet(in_channels=3, out_channels=2, grid=(4, 5), budget=budget,
+                         expansion=Expansion(4, "pi", "append"))
+    assert net.net.branch.linears[-1].out_features == 2 * 6  # p coefficients per channel
+    assert net.net.trunk.linears[0].in_features == 2 + 4  # one shared trunk takes the constants
+    x = torch.rand(7, 3, 4, 5)
+    with torch.no_grad():
+        for b in net.net.b:
+            b.fill_(torch.randn(()).item())
+        out = net(x)
+        coeffs = net.net.branch(x.reshape(7, -1)).reshape(7, 2, 6)
+        basis = torch.tanh(net.net.trunk(net.net._input_transform(net.coords)))  # (20, p)
+        bias = torch.stack(list(net.net.b)).reshape(1, 2, 1)
+        expected = torch.einsum("bkp,np->bkn", coeffs, basis) + bias
+    assert out.shape == (7, 2, 4, 5)
+    torch.testing.assert_close(out, expected.reshape(7, 2, 4, 5))
+    # grid point (i, j) is row i * 5 + j of the coordinates
+    torch.testing.assert_close(net.coords[1 * 5 + 3], torch.tensor([1 / 3, 3 / 4]))
+
+
+@pytest.mark.parametrize("problem", [BurgersOperator, DarcyOperator, NavierStokesOperator])
 def test_deeponet_trains_and_both_arms_share_the_data(problem):
     torch.set_num_threads(1)
     p = problem()
@@ -67,5 +91,5 @@ def test_deeponet_trains_and_both_arms_share_the_data(problem):
                          budget=budget, seed=0, device=CPU) for n in (0, 4)]
     assert fits[0].data_fingerprint == fits[1].data_fingerprint
     for fit in fits:
-        assert np.isfinite(fit.error) and fit.prediction.shape[1] == 1
+        assert np.isfinite(fit.error) and fit.prediction.shape[1] == p.out_channels
     assert fits[1].n_params == fits[0].n_params + 4 * budget.width
