@@ -34,7 +34,10 @@ Writes ``benchmarks/results/estimate_<preset>.json`` after every configuration (
 false until the last), and prints a table at the end. A preset whose pilots take longer than
 one sitting (``paper`` on a CPU) is finished in pieces: ``--resume`` keeps the rows of an
 incomplete file written with the same settings and pilots only the configurations it lacks;
-``pieces`` records when each piece ended and the load average then.
+``pieces`` records when each piece ended and the load average then. After the preset changed
+(its number of runs differs), ``--resume`` also takes a complete file: configurations still
+in the preset keep their per-run time (their run count follows the preset), those no longer
+in it are dropped, and only the new ones are piloted.
 """
 
 from __future__ import annotations
@@ -153,15 +156,17 @@ def _result(args: argparse.Namespace, name: str, specs: list, device: torch.devi
     }
 
 
-#: Fields that must match for ``--resume`` to reuse an earlier file's rows.
-_SETTINGS = ("preset", "runs", "workers", "threads", "device", "pilot", "method_factors")
+#: Fields that must match for ``--resume`` to reuse an earlier file's rows (``runs`` may
+#: differ: the preset changed, and each row's run count is taken from the preset again).
+_SETTINGS = ("preset", "workers", "threads", "device", "pilot", "method_factors")
 
 
 def _resumed(args: argparse.Namespace, name: str, fresh: dict) -> tuple[dict, list]:
-    """The rows of an incomplete ``estimate_<name>.json`` written with the settings of
-    ``fresh`` (keyed by configuration, budget and overrides) and its pieces; ``({}, [])``
-    without a file. ``ValueError`` names the setting that differs, or a complete or
-    unreadable file."""
+    """The rows of an incomplete ``estimate_<name>.json`` (or of a complete one for a
+    preset that has changed since: another number of runs) written with the settings of
+    ``fresh``, keyed by configuration, budget and overrides, and its pieces; ``({}, [])``
+    without a file. ``ValueError`` names the setting that differs, or a complete file of the
+    same preset, or an unreadable file."""
     path = args.out / f"estimate_{name}.json"
     if not path.is_file():
         return {}, []
@@ -170,7 +175,7 @@ def _resumed(args: argparse.Namespace, name: str, fresh: dict) -> tuple[dict, li
         rows, pieces = {_row_key(r): r for r in old["configs"]}, old.get("pieces", [])
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{str(path)!r} is not an estimate file ({exc})") from None
-    if old.get("complete"):
+    if old.get("complete") and old.get("runs") == fresh["runs"]:
         raise ValueError(f"{str(path)!r} is complete; leave out --resume to estimate again")
     for key in _SETTINGS:
         if old.get(key) != fresh[key]:
@@ -231,6 +236,7 @@ def main() -> None:
                            s.budget_overrides), []).append(s)
     rows, data_seen, total_train, total_data = [], set(), 0.0, 0.0
     piloted: dict[tuple, dict] = {}
+    reused: list[tuple] = []  # rows kept from the file resumed
     try:
         done, pieces = _resumed(args, preset.name, _result(
             args, preset.name, specs, device, factors, [], 0.0, 0.0, complete=False)) \
@@ -245,7 +251,7 @@ def main() -> None:
                          total_data, complete=complete)
         result["pieces"] = [*pieces, {"ended": result["date"],
                                       "loadavg_at_end": result["loadavg_at_end"],
-                                      "configs": len(rows) - sum(p["configs"] for p in pieces)}]
+                                      "configs": len(rows) - len(reused)}]
         _write(args, preset.name, result)
         return result
 
@@ -270,9 +276,12 @@ def main() -> None:
             base = dataclasses.replace(base, method=None)
         if row_key in done:  # piloted in an earlier piece: its pilot serves the other methods
             row = done[row_key]
+            if row["runs"] != len(members):  # the preset changed: its run count, same pilot
+                row = dict(row, runs=len(members), train_s=row["per_run_s"] * len(members))
             piloted.setdefault(pilot_key, {"train_s": row["per_run_s"] / row["method_factor"],
                                            "data_s": row["data_s"], "pilot": row["pilot"]})
             rows.append(row)
+            reused.append(row_key)
             total_train += row["train_s"]
             total_data += row["data_s"] if data_key not in data_seen else 0.0
             data_seen.add(data_key)

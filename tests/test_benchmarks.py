@@ -308,6 +308,38 @@ def test_estimate_study_resumes_an_incomplete_file(tmp_path):
     assert again.returncode == 2 and "is complete" in again.stderr
 
 
+def test_estimate_study_resume_follows_a_changed_preset(tmp_path):
+    """A complete file of an earlier version of the preset (another number of runs) is
+    resumed: a configuration still in the preset keeps its per-run time with the preset's
+    run count, one no longer in it is dropped, and only the new one is piloted."""
+    row = {"budget": "smoke", "method_factor": 1.0, "pilot": {}, "data_s": 0.0, "runs": 2}
+    kept = dict(row, config="qcd_eos/regression/mlp", overrides={}, per_run_s=1000.0,
+                train_s=2000.0)
+    dropped = dict(row, config="qcd_eos/regression/mlp", overrides={"adam_iterations": "50"},
+                   per_run_s=500.0, train_s=1000.0)
+    path = tmp_path / "estimate_grown.json"
+    path.write_text(json.dumps({
+        "preset": "grown", "runs": 4, "workers": 2, "threads": 1, "device": "cpu",
+        "pilot": {"adam": 5, "lbfgs": 3}, "method_factors": None, "complete": True,
+        "date": "2026-12-05T00:00:00+00:00", "loadavg_at_end": [1.0, 1.0, 1.0],
+        "configs": [kept, dropped]}))
+    preset = tmp_path / "grown.toml"  # two seeds now, and another second configuration
+    preset.write_text('[study]\nbudget = "smoke"\nseeds = 2\nexpand = [2]\ncontrols = []\n'
+                      'config = [ { problem = "qcd_eos" },'
+                      ' { problem = "qcd_eos", budget_overrides = { adam_iterations = 30 } } ]\n')
+    subprocess.run([sys.executable, str(BENCH / "estimate_study.py"), str(preset), "--device",
+                    "cpu", "--out", str(tmp_path), "--pilot-adam", "5", "--pilot-lbfgs", "3",
+                    "--workers", "2", "--resume"], check=True, capture_output=True, timeout=600)
+    record = _strict_json(path)
+    assert record["complete"] and record["runs"] == 8
+    first, new = record["configs"]
+    assert first == dict(kept, runs=4, train_s=4000.0)  # its pilot, the preset's run count
+    assert new["overrides"] == {"adam_iterations": "30"} and new["runs"] == 4
+    assert new["per_run_s"] > 0 and new["per_run_s"] != 500.0
+    assert record["estimated_train_s"] == pytest.approx(4000.0 + new["train_s"])
+    assert [p["configs"] for p in record["pieces"]] == [2, 1]
+
+
 def test_references_benchmark_quick_generates_then_reads(tmp_path):
     """benchmarks/bench_references.py: the cavity's reference is solved into an empty cache,
     then read back from the file it wrote; the cavity is exempt from the 60-s target."""

@@ -63,7 +63,7 @@ def test_paper_preset_has_the_full_grid():
                                                   "rar"}
     assert {(s.problem, s.model) for s in specs if s.task == "operator"} == {
         (p, m) for p in ("burgers", "darcy", "navier_stokes")
-        for m in ("fno", "tfno", "uno", "deeponet")} - {("navier_stokes", "deeponet")}
+        for m in ("fno", "tfno", "uno", "deeponet")}
     roles = {Arm.of(s).role for s in specs if config_label(s) == "burgers/pinn/fnn"}
     assert {"fill0", "matched", "bias_init", "bias_lr", "equivalent", "equivariant"} <= roles
 
