@@ -127,12 +127,13 @@ def _operator_arm(model: str, problem_name: str) -> Callable[[Context, Expansion
     return build
 
 
-def _operator_setting(problem_name: str, quick: bool) -> str:
+def _operator_setting(problem_name: str, quick: bool, model: str = "fno") -> str:
     problem = get_problem(problem_name).task("operator")()
     b = problem.budget("smoke" if quick else "quick")
     grid = "×".join([str(b.resolution)] * problem.n_dim)
-    return (f"{problem_name} {problem.n_dim}-D, {grid}, batch {b.batch_size}, "
-            f"{b.modes} modes × {b.width} wide × {b.n_layers} layers")
+    size = (f"branch and trunk {b.width} wide × {b.n_layers} layers" if model == "deeponet"
+            else f"{b.modes} modes × {b.width} wide × {b.n_layers} layers")
+    return f"{problem_name} {problem.n_dim}-D, {grid}, batch {b.batch_size}, {size}"
 
 
 def cases(quick: bool) -> list[Case]:
@@ -156,7 +157,7 @@ def cases(quick: bool) -> list[Case]:
              2 if quick else 8, _operator_arm("uno", "burgers")),
         Case("FNO", _operator_setting("darcy", quick), ("channels", "interleave"),
              2 if quick else 10, _operator_arm("fno", "darcy")),
-        Case("DeepONet", _operator_setting("burgers", quick), ("append",),
+        Case("DeepONet", _operator_setting("burgers", quick, "deeponet"), ("append",),
              2 if quick else 8, _operator_arm("deeponet", "burgers")),
     ]
 
