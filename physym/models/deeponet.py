@@ -93,7 +93,8 @@ def build_deeponet(*, in_channels: int, out_channels: int, grid: tuple[int, ...]
     """DeepONet sized by ``budget`` for data of shape ``(C, *grid)``.
 
     ``out_channels > 1`` widens the branch's last layer to ``width * out_channels``
-    (DeepXDE's ``split_branch``; the trunk is shared). ``options.match_params = m`` (baseline only) widens the trunk's first hidden layer by
+    (DeepXDE's ``split_branch``; the trunk is shared). ``options.match_params = m`` (baseline
+    only) widens the trunk's first hidden layer by
     :func:`~physym.options.matched_extra_units` so that the parameter count matches ``m``
     constants; the first layer of DeepXDE's ``FNN`` is then followed by a layer of the usual
     width. ``options.bias_init``: the DeepONet expanded by ``bias_n`` constants is drawn
