@@ -439,5 +439,5 @@ PROBLEM = ProblemFamily(
     name="navier_stokes",
     tasks={"operator": NavierStokesOperator, "pinn": KovasznayPINN},
     default_task="operator",
-    summary="2-D incompressible Navier-Stokes: FNO on vorticity (nu=1e-3), PINN on Kovasznay flow",
+    summary="2-D incompressible Navier-Stokes: operators on vorticity (nu=1e-3), PINN on Kovasznay flow",
 )
