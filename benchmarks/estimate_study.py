@@ -236,7 +236,7 @@ def main() -> None:
                            s.budget_overrides), []).append(s)
     rows, data_seen, total_train, total_data = [], set(), 0.0, 0.0
     piloted: dict[tuple, dict] = {}
-    reused: list[tuple] = []  # rows kept from the file resumed
+    reused = 0  # rows kept from the file resumed
     try:
         done, pieces = _resumed(args, preset.name, _result(
             args, preset.name, specs, device, factors, [], 0.0, 0.0, complete=False)) \
@@ -251,7 +251,7 @@ def main() -> None:
                          total_data, complete=complete)
         result["pieces"] = [*pieces, {"ended": result["date"],
                                       "loadavg_at_end": result["loadavg_at_end"],
-                                      "configs": len(rows) - len(reused)}]
+                                      "configs": len(rows) - reused}]
         _write(args, preset.name, result)
         return result
 
@@ -281,7 +281,7 @@ def main() -> None:
             piloted.setdefault(pilot_key, {"train_s": row["per_run_s"] / row["method_factor"],
                                            "data_s": row["data_s"], "pilot": row["pilot"]})
             rows.append(row)
-            reused.append(row_key)
+            reused += 1
             total_train += row["train_s"]
             total_data += row["data_s"] if data_key not in data_seen else 0.0
             data_seen.add(data_key)

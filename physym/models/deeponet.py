@@ -81,9 +81,8 @@ class DeepONetOperator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.net((x.reshape(x.shape[0], -1), self.coords.to(x.dtype)))
-        if self.out_channels == 1:  # (B, P)
-            return out.reshape(x.shape[0], 1, *self.grid)
-        # split_branch stacks the channels last: (B, P, K) -> (B, K, *grid)
+        # (B, P) for one channel, (B, P, K) from split_branch: channels last -> (B, K, *grid)
+        out = out.reshape(x.shape[0], self.coords.shape[0], self.out_channels)
         return out.transpose(1, 2).reshape(x.shape[0], self.out_channels, *self.grid)
 
 
