@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["fmt"]
+__all__ = ["fmt", "pct"]
 
 
 def fmt(x: float | None, spec: str = ".3e") -> str:
@@ -12,3 +12,8 @@ def fmt(x: float | None, spec: str = ".3e") -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
     return format(x, spec)
+
+
+def pct(x: float) -> str:
+    """A signed percentage of a fraction: ``-12.3%``; ``–`` when ``x`` is not finite."""
+    return "–" if not math.isfinite(x) else f"{100 * x:+.1f}%"

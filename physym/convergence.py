@@ -16,17 +16,26 @@ issue 18, where one seed stopped after 3 of 5000 iterations (torch's float32 L-B
 default L-BFGS phase is scipy's L-BFGS-B since, :mod:`physym.models.lbfgsb`). With
 ``lbfgs_restarts`` a phase counts as stalled only when it is still short of that fraction
 after its restarts.
+
+The loss test is blind to a learning-rate schedule that anneals to zero (the operators'
+cosine schedule): its last 20% of epochs lower the loss however long the run. A second test
+therefore looks at the held-out error across budgets, for a configuration run at several
+(a budget axis): its baseline has **converged by the held-out test** at a budget when
+training at least :data:`MIN_BUDGET_FACTOR` (2) times longer, all else equal
+(:func:`training_factor`), lowered the baseline's mean held-out error by less than
+:data:`MAX_BUDGET_GAIN` (10%); see :func:`held_out_converged`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any, Sequence
 
-__all__ = ["CRITERION", "MAX_TAIL_DROP", "Phase", "STALL_FRACTION", "STOP_REASONS",
+__all__ = ["BUDGET_CRITERION", "CRITERION", "LENGTH_FIELDS", "MAX_BUDGET_GAIN",
+           "MAX_TAIL_DROP", "MIN_BUDGET_FACTOR", "Phase", "STALL_FRACTION", "STOP_REASONS",
            "TAIL_FRACTION", "HISTORY_POINTS", "downsample", "epoch_record", "tail_drop",
-           "training_record"]
+           "held_out_converged", "training_factor", "training_record"]
 
 #: Fraction of the iterations run that forms the tail of the convergence test.
 TAIL_FRACTION = 0.2
@@ -37,6 +46,16 @@ STALL_FRACTION = 0.1
 #: The criterion in words, stored in every record that has a history.
 CRITERION = (f"best training loss fell by less than {MAX_TAIL_DROP:.0%} over the last "
              f"{TAIL_FRACTION:.0%} of the iterations run")
+#: Largest relative fall of the baseline's mean held-out error from one budget to the next
+#: longer one, for a configuration converged at the first by the held-out test.
+MAX_BUDGET_GAIN = 0.10
+#: The held-out test compares a budget with one that trains at least this many times longer.
+MIN_BUDGET_FACTOR = 2.0
+#: Budget fields that set the length of training (all other fields must be equal).
+LENGTH_FIELDS = ("adam_iterations", "lbfgs_iterations", "epochs")
+#: The held-out test in words.
+BUDGET_CRITERION = (f"baseline's mean held-out error fell by less than {MAX_BUDGET_GAIN:.0%} "
+                    f"when trained at least {MIN_BUDGET_FACTOR:g}x longer, all else equal")
 #: Loss-history points kept per phase, about.
 HISTORY_POINTS = 100
 #: Why an optimiser phase ended.
@@ -107,6 +126,42 @@ def tail_drop(history: Sequence[tuple[int, float]], *, tail: float = TAIL_FRACTI
     if best_before <= 0:
         return math.nan
     return (best_before - best) / best_before
+
+
+def training_factor(budget: Any, longer: Any) -> float | None:
+    """How many times longer ``longer`` trains than ``budget``: the ratio of their
+    ``total_steps`` when both are budgets of one class that differ in :data:`LENGTH_FIELDS`
+    only (``seeds``, the default seed count, aside), none of them shorter; ``None``
+    otherwise (another network, data set or optimiser setting)."""
+    if type(budget) is not type(longer) or not is_dataclass(budget):
+        return None
+    a, b = asdict(budget), asdict(longer)
+    if any(a[k] != b[k] for k in a if k not in (*LENGTH_FIELDS, "seeds")):
+        return None
+    if any(b[k] < a[k] for k in LENGTH_FIELDS if k in a) or budget.total_steps <= 0:
+        return None
+    return longer.total_steps / budget.total_steps
+
+
+def held_out_converged(error: float, longer_error: float) -> bool | None:
+    """The held-out test: did training longer lower the held-out error by less than
+    :data:`MAX_BUDGET_GAIN`?
+
+    Parameters
+    ----------
+    error, longer_error : float
+        The baseline's mean held-out error at a budget and at the next longer one.
+
+    Returns
+    -------
+    bool or None
+        ``(error - longer_error) / error < MAX_BUDGET_GAIN`` (a longer run that made the
+        error worse counts as converged: more training does not help); ``None`` when
+        either error is not finite and positive.
+    """
+    if not all(math.isfinite(e) and e > 0 for e in (error, longer_error)):
+        return None
+    return bool((error - longer_error) / error < MAX_BUDGET_GAIN)
 
 
 def training_record(phases: Sequence[Phase],

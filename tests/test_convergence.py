@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
 import pytest
 
-from physym.convergence import (CRITERION, MAX_TAIL_DROP, Phase, tail_drop,
+from physym.convergence import (CRITERION, MAX_BUDGET_GAIN, MAX_TAIL_DROP, Phase,
+                                held_out_converged, tail_drop, training_factor,
                                 training_record)
 
 
@@ -126,3 +128,32 @@ def test_every_kind_of_run_records_its_training(problem, task, model):
         assert [p["optimizer"] for p in t["phases"]] == ["adam", "lbfgs"]
         assert t["phases"][1]["stop"] in ("iteration limit", "tolerance", "no progress")
         assert t["loss_history"][-1][1] == pytest.approx(r.metrics["final_loss"], rel=1e-9)
+
+
+def test_held_out_test_asks_whether_training_longer_lowered_the_error_by_10_percent():
+    assert MAX_BUDGET_GAIN == 0.10
+    assert held_out_converged(1.0, 0.5) is False       # halved: not converged
+    assert held_out_converged(1.0, 0.905) is True      # 9.5% lower
+    assert held_out_converged(1.0, 0.895) is False     # 10.5% lower
+    assert held_out_converged(1.0, 1.3) is True        # worse when longer: more does not help
+    for bad in (math.nan, math.inf, 0.0, -1.0):
+        assert held_out_converged(bad, 1.0) is None and held_out_converged(1.0, bad) is None
+
+
+def test_training_factor_compares_budgets_that_differ_in_training_length_only():
+    from physym.budgets import OperatorBudget, PINNBudget
+
+    op = OperatorBudget(n_train=8, n_test=4, resolution=16, epochs=60, batch_size=4, modes=4,
+                        width=8)
+    assert training_factor(op, dataclasses.replace(op, epochs=300)) == 5.0
+    assert training_factor(op, dataclasses.replace(op, epochs=300, seeds=5)) == 5.0
+    assert training_factor(op, dataclasses.replace(op, epochs=300, width=16)) is None
+    assert training_factor(dataclasses.replace(op, epochs=300), op) is None  # shorter
+    pinn = PINNBudget(num_domain=100, num_boundary=10, num_initial=10, width=8, depth=2,
+                      adam_iterations=1000, lbfgs_iterations=1000)
+    assert training_factor(pinn, dataclasses.replace(pinn, lbfgs_iterations=9000)) == 5.0
+    # more L-BFGS but less Adam is not "the same training, longer"
+    assert training_factor(pinn, dataclasses.replace(pinn, adam_iterations=500,
+                                                     lbfgs_iterations=9000)) is None
+    assert training_factor(pinn, dataclasses.replace(pinn, lbfgs_restarts=2)) is None
+    assert training_factor(pinn, op) is None

@@ -78,12 +78,17 @@ def test_budget_effect_puts_the_budgets_on_the_x_axis_in_order(tmp_path, figures
     st = analyse(_records(budgets=("smoke", "quick"), factor=0.5))
     path = plots.plot_budget_effect(st, tmp_path / "budget_effect.png")
     assert path.read_bytes().startswith(PNG)
-    ax, = figures[0].axes
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["smoke", "quick"]
+    ax, low = figures[0].axes
+    assert [t.get_text() for t in low.get_xticklabels()] == ["smoke", "quick"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["burgers/pinn/fnn"]
     # the markers sit at the ratio of each budget (0.5 at both)
     offsets = ax.collections[-1].get_offsets()
     assert [float(y) for _, y in offsets] == pytest.approx([0.5, 0.5], rel=0.05)
+    # the lower panel: the baseline's mean error over seeds 0.1 * (1, 1.1, 1.2) at each budget
+    (line,) = low.get_lines()
+    assert list(line.get_xdata()) == [0, 1]
+    assert list(line.get_ydata()) == pytest.approx([0.11, 0.11])
+    assert low.get_yscale() == "log"
 
 
 def test_budget_effect_gives_configurations_with_their_own_budgets_their_own_ticks(
@@ -98,11 +103,12 @@ def test_budget_effect_gives_configurations_with_their_own_budgets_their_own_tic
                                      (("adam_iterations", "6000"), ("lbfgs_iterations", "40000")))))
     st = analyse(records)
     plots.plot_budget_effect(st, tmp_path / "budget_effect.png")
-    ax, = figures[0].axes
+    ax, low = figures[0].axes
     # one override tells every pair apart: its name goes to the axis label, values to ticks
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["3000", "30000", "4000", "40000"]
-    assert ax.get_xlabel() == "lbfgs_iterations (per configuration: what differs)"
-    assert list(ax.get_xticks()) == [0, 1, 3, 4]  # a gap between the two configurations
+    assert [t.get_text() for t in low.get_xticklabels()] == ["3000", "30000", "4000", "40000"]
+    assert low.get_xlabel() == "lbfgs_iterations (per configuration: what differs)"
+    assert list(low.get_xticks()) == [0, 1, 3, 4]  # a gap between the two configurations
+    assert [list(ln.get_xdata()) for ln in low.get_lines()] == [[0, 1], [3, 4]]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert sorted(legend) == ["burgers/pinn/fnn", "darcy/pinn/fnn"]
     from matplotlib.collections import PathCollection  # the markers, not the error bars
@@ -115,8 +121,8 @@ def test_budget_effect_of_a_study_without_a_budget_axis_is_an_empty_figure(tmp_p
     st = analyse(_records())  # one budget only
     path = plots.plot_budget_effect(st, tmp_path / "budget_effect.png")
     assert path.read_bytes().startswith(PNG)
-    ax, = figures[0].axes
-    assert list(ax.get_xticks()) == [] and ax.get_legend() is None
+    ax, low = figures[0].axes
+    assert list(low.get_xticks()) == [] and ax.get_legend() is None and not low.get_lines()
     assert [ln.get_ydata()[0] for ln in ax.get_lines()] == [1.0]  # the no-change line only
 
 

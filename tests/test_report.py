@@ -179,8 +179,39 @@ def test_budget_axis_gives_a_section_and_a_figure(tmp_path):
     assert tmp_path / "budget_effect.png" in written
     text = (tmp_path / "report.md").read_text()
     assert "## Budget: does the verdict change with the budget?" in text
+    # smoke and quick differ in more than training length: the held-out test does not apply
     assert ("- burgers/pinn/fnn: the verdict changes with the budget (smoke: worse; "
-            "quick: improved).") in text
+            "quick: improved). Its baseline has converged by the held-out test at none of the "
+            "budgets that can be tested.") in text
+    assert "| burgers/pinn/fnn | smoke | 1.100e-01 | – (other settings) |" in text
+    assert "| burgers/pinn/fnn | quick | 1.100e-01 | – (longest) |" in text
+
+
+def test_budget_section_applies_the_held_out_test_to_each_budget_but_the_longest():
+    """Baseline mean 0.4 -> 0.2 -> 0.19 -> 0.19 -> 0.1 over Adam-only budgets of 10, 20, 40,
+    80 and 120 steps: doubling halved the error (no), then lowered it by 5% (yes: under
+    10%), then not at all (yes); the last step is 1.5x, too short a step for the test."""
+    import dataclasses
+
+    from physym.study.breakdown import budget_lines
+    from physym.study.stats import analyse
+
+    records = []
+    for steps, base in ((10, 0.4), (20, 0.2), (40, 0.19), (80, 0.19), (120, 0.1)):
+        for n in (0, 4):
+            for seed in range(3):
+                spec = dataclasses.replace(
+                    RunSpec("burgers", "pinn", "fnn", Expansion(n), seed, "quick"),
+                    budget_overrides=(("adam_iterations", str(steps)), ("lbfgs_iterations", "0")))
+                error = base * (1 + 0.01 * (seed - 1)) * (1.0 if n == 0 else 1.0 + 0.01 * seed)
+                records.append(RunResult(spec, "ok", error=error, n_params=10).to_dict())
+    text = "\n".join(budget_lines(analyse(records)))
+    cells = [line.split(" | ")[3] for line in text.splitlines()
+             if line.startswith("| burgers/pinn/fnn |")]
+    assert cells == ["-50.0% at 2x (no)", "-5.0% at 2x (yes)", "+0.0% at 2x (yes)",
+                     "-47.4% at 1.5x (under 2x)", "– (longest)"]
+    assert ("Its baseline has converged by the held-out test at quick [adam_iterations=20, "
+            "lbfgs_iterations=0], quick [adam_iterations=40, lbfgs_iterations=0].") in text
 
 
 def test_a_study_at_one_budget_has_no_budget_section(tmp_path):

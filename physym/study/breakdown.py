@@ -14,8 +14,9 @@ repeats the count within groups of configurations:
 Each group gets the same counts as the headline (improved, significantly worse, a lower mean
 error of any size) with the Wilson 95% interval of the improved fraction. A configuration at
 two budgets (a budget axis) counts once per budget, as in the headline; :func:`budget_axis`
-groups such configurations by family, in budget order, for the report's "Budget" section and
-figure.
+groups such configurations by family, in budget order, for the report's "Budget" section
+(:func:`budget_lines`) and figure. That section also applies the held-out convergence test
+(:func:`physym.convergence.held_out_converged`) to each budget but the longest.
 """
 
 from __future__ import annotations
@@ -24,14 +25,17 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
-from physym._text import fmt
+from physym._text import fmt, pct
 from physym.budgets import BUDGET_NAMES
+from physym.convergence import (BUDGET_CRITERION, MIN_BUDGET_FACTOR, held_out_converged,
+                                training_factor)
 from physym.models.pinn_methods import DEFAULT_METHOD
+from physym.runner import training_budget
 from physym.study.arms import parse_budget_label
 from physym.study.stats import ConfigStats, StudyStats, counted, verdict_counts, wilson
 
 __all__ = ["GroupCount", "GROUPINGS", "breakdown", "breakdown_dict", "breakdown_lines",
-           "budget_axis"]
+           "budget_axis", "budget_lines"]
 
 
 @dataclass(frozen=True)
@@ -130,3 +134,71 @@ def breakdown_lines(st: StudyStats) -> list[str]:
                   f"{g.lower_error} / {g.counted} |" for g in rows]
         lines.append("")
     return lines[:-1]  # the caller adds the empty line after the last table
+
+
+def _factor(c: ConfigStats, longer: ConfigStats) -> float | None:
+    """:func:`~physym.convergence.training_factor` of two configurations' budgets; ``None``
+    when either budget cannot be resolved (a problem no longer installed)."""
+    try:
+        return training_factor(training_budget(c.spec), training_budget(longer.spec))
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def _held_out(configs: list[ConfigStats]) -> list[str]:
+    """Per budget in order, the held-out test against the next budget: the change of the
+    baseline's mean error and how much longer the next one trains, with the answer
+    (``-80.0% at 5x (no)``); ``– (longest)`` for the last."""
+    means = [c.role("baseline").mean if c.role("baseline") else math.nan for c in configs]
+    cells = []
+    for i, (here, longer) in enumerate(zip(means, means[1:])):
+        factor, ok = _factor(configs[i], configs[i + 1]), held_out_converged(here, longer)
+        if factor is None:
+            cells.append("– (other settings)")
+        elif ok is None:
+            cells.append("–")
+        else:
+            answer = ("yes" if ok else "no") if factor >= MIN_BUDGET_FACTOR else \
+                f"under {MIN_BUDGET_FACTOR:g}x"
+            cells.append(f"{pct(longer / here - 1)} at {factor:.3g}x ({answer})")
+    return [*cells, "– (longest)"]
+
+
+def budget_lines(st: StudyStats) -> list[str]:
+    """The report's "Budget" section (none without a budget axis): the primary comparison of
+    each configuration at every budget it ran, whether the verdict changes with the budget,
+    and at which budgets the baseline has converged by the held-out test."""
+    axis = budget_axis(st)
+    if not axis:
+        return []
+    lines = ["", "## Budget: does the verdict change with the budget?", "",
+             "Each configuration that ran at two or more budgets (a budget name with its "
+             "overrides: a longer training, more points, another optimiser setting), its "
+             "primary comparison at each (figure: `budget_effect.png`). *next budget*: the "
+             "change of the baseline's mean error at the next budget, how many times longer "
+             "it trains, and whether the baseline has converged by the held-out test (its "
+             f"{BUDGET_CRITERION}); *other settings*: the next budget differs in more than "
+             "training length, so the test does not apply; the longest budget cannot be "
+             "tested.", "",
+             "| configuration | budget | baseline | next budget | primary | change [95% CI] "
+             "| p (t) | verdict |", "|---|---|---|---|---|---|---|---|"]
+    sentences = []
+    for family, configs in axis.items():
+        verdicts = []
+        for c, held in zip(configs, _held_out(configs)):
+            base, p = c.role("baseline"), c.primary
+            prim = c.arms.get(p.arm) if p else None
+            lines.append(f"| {family} | {c.budget} | {fmt(base.mean) if base else '–'} | "
+                         f"{held} | {fmt(prim.mean) if prim else '–'} | "
+                         + (f"{pct(p.relative_change)} [{pct(p.ratio_low - 1)}, "
+                            f"{pct(p.ratio_high - 1)}] | {fmt(p.p_t, '.3f')} | {p.verdict} |"
+                            if p else "– | – | no primary arm |"))
+            verdicts.append(f"{c.budget}: {p.verdict if p else 'no primary arm'}")
+        changed = len({v.split(': ', 1)[1] for v in verdicts}) > 1
+        held = [c.budget for c, h in zip(configs, _held_out(configs)) if h.endswith("(yes)")]
+        sentences.append(f"- {family}: the verdict {'changes' if changed else 'does not change'}"
+                         f" with the budget ({'; '.join(verdicts)}). Its baseline has converged "
+                         "by the held-out test at "
+                         + (", ".join(held) if held else "none of the budgets that can be "
+                            "tested") + ".")
+    return lines + ["", *sentences]

@@ -115,7 +115,9 @@ def _budget_ticks(budgets: list[str]) -> list[str]:
 
 def plot_budget_effect(st: StudyStats, path: Path) -> Path:
     """Error ratio expanded / baseline (log axis, 95% CI) against the budget, one line per
-    configuration with two or more budgets; markers coloured by verdict.
+    configuration with two or more budgets; markers coloured by verdict. A lower panel shows
+    the baseline's mean error at each budget (log axis): where it flattens, the baseline has
+    converged (the held-out test of :mod:`physym.convergence`).
 
     Configurations that all ran at the same budgets share one budget axis. Otherwise each
     gets its own stretch of the axis, its budgets ticked by what sets them apart (a
@@ -133,8 +135,8 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
         slots[family] = [float(start + i) for i in range(len(budgets))]
         ticks += zip(slots[family], budgets if shared else _budget_ticks(budgets))
         start += len(budgets) + 1  # a gap between configurations
-    fig = _figure(max(7.5, 3.0 + 0.9 * len(ticks)), 4.5)
-    ax = fig.add_subplot()
+    fig = _figure(max(7.5, 3.0 + 0.9 * len(ticks)), 6.5)
+    ax, low_ax = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     for k, (family, configs) in enumerate(axis.items()):
         pts = [(x, c.primary) for x, c in zip(slots[family], configs)
                if c.primary is not None and c.primary.n_pairs > 0]
@@ -149,6 +151,11 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
                            linewidth=1.2, label=family)
         ax.scatter(x, r, c=[_COLOURS[p.verdict] for _, p in pts], s=40, zorder=3,
                    edgecolors=line[0].get_color())
+        base = [(xs, c.role("baseline").mean) for xs, c in zip(slots[family], configs)
+                if c.role("baseline") is not None and c.role("baseline").mean > 0]
+        if base:
+            low_ax.plot([b[0] for b in base], [b[1] for b in base], marker="o", markersize=4,
+                        linewidth=1.2, color=line[0].get_color())
     ax.set_yscale("log")
     ax.axhline(1.0, color="black", linewidth=0.8)
     labels, xlabel = [label for _, label in ticks], "budget"
@@ -161,9 +168,12 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
     per_unit = 14 * (fig.get_figwidth() - 1.5) / (max((x for x, _ in ticks), default=0) + 1)
     wide = any((width[i] + width[i + 1]) / 2 > per_unit * (ticks[i + 1][0] - ticks[i][0])
                for i in range(len(ticks) - 1))
-    ax.set_xticks([x for x, _ in ticks], labels, fontsize=8 if shared else 7,
-                  rotation=25 if wide else 0, ha="right" if wide else "center")
-    ax.set_xlabel(xlabel if shared else f"{xlabel} (per configuration: what differs)")
+    low_ax.set_xticks([x for x, _ in ticks], labels, fontsize=8 if shared else 7,
+                      rotation=25 if wide else 0, ha="right" if wide else "center")
+    low_ax.set_xlabel(xlabel if shared else f"{xlabel} (per configuration: what differs)")
+    if low_ax.lines:
+        low_ax.set_yscale("log")
+    low_ax.set_ylabel("baseline error\n(mean over seeds)")
     ax.set_ylabel("error ratio expanded / baseline\n(geometric mean, 95% CI; < 1 = better)")
     ax.set_title(f"{st.primary_label}: the effect against the training budget", fontsize=10)
     if axis:

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from physym._text import fmt
+from physym._text import fmt, pct
 from physym.io import atomic_path, write_netcdf
 from physym.spec import RunSpec
-from physym.study.breakdown import breakdown_dict, breakdown_lines, budget_axis
+from physym.study.breakdown import breakdown_dict, breakdown_lines, budget_axis, budget_lines
 from physym.study.preset import Arm, config_label
 from physym.study.stats import PAPER_FRACTION, ZERO_ERROR, ConfigStats, StudyStats, \
     analyse, reproduced_fraction
@@ -62,7 +62,7 @@ def _unstalled(c: ConfigStats) -> str:
         return "–"
     t = c.primary_unstalled
     seeds = ", ".join(str(s) for s in sorted(c.stalled_seeds))
-    return f"seed {seeds}; without: {_pct(t.relative_change)} ({t.verdict})"
+    return f"seed {seeds}; without: {pct(t.relative_change)} ({t.verdict})"
 
 
 def load_study(root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], list[str]]:
@@ -82,10 +82,6 @@ def load_study(root: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]], l
             raise ValueError(f"{str(path)!r} is not a physym study file (not a JSON object)")
     records, problems = RecordStore(root).load(quarantine=False)
     return meta, records, problems
-
-
-def _pct(x: float) -> str:
-    return "–" if not math.isfinite(x) else f"{100 * x:+.1f}%"
 
 
 def _ci(pair: tuple[float, float]) -> str:
@@ -204,17 +200,17 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
         matched = c.role("matched")
         params = "/".join(fmt(a.n_params, ".0f") if a else "–" for a in (base, prim, matched))
         cell = (lambda a: f"{fmt(a.mean)} ± {fmt(a.std, '.1e')}" if a else "–")
-        change = f"{_pct(p.relative_change)} [{_pct(p.ratio_low - 1)}, {_pct(p.ratio_high - 1)}]" \
+        change = f"{pct(p.relative_change)} [{pct(p.ratio_low - 1)}, {pct(p.ratio_high - 1)}]" \
             if p else "–"
-        best = f"{c.best.arm.label}: {_pct(c.best.relative_change)} ({c.best.verdict})" if c.best else "–"
-        vs = {k: f"{_pct(v.relative_change)} ({v.verdict})" for k, v in ctrl.items()}
+        best = f"{c.best.arm.label}: {pct(c.best.relative_change)} ({c.best.verdict})" if c.best else "–"
+        vs = {k: f"{pct(v.relative_change)} ({v.verdict})" for k, v in ctrl.items()}
         lines.append(
             f"| {c.label} | {cell(base)} | {cell(prim)} | {change} | "
             f"{fmt(p.p_t, '.3f') if p else '–'} | {fmt(p.p_wilcoxon, '.3f') if p else '–'} | "
             f"{p.verdict if p else 'no primary arm'} | {best} | {vs.get('fill0', '–')} | "
             f"{vs.get('matched', '–')} | {params} | {_unstalled(c)} |")
     lines += _mechanism(st)
-    lines += _budget_section(st)
+    lines += budget_lines(st)
     lines += ["", "## All arms", "", "Errors by seed are relative L2 errors, seed: error.", "",
               "| configuration | arm | ok | failed | mean | median | errors by seed | "
               "change vs baseline | p (t) | verdict |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -224,7 +220,7 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
             x = comp.get(a.arm)
             lines.append(f"| {c.label} | {a.label} | {len(a.errors)} | {a.n_failed} | "
                          f"{fmt(a.mean)} | {fmt(a.median)} | {_by_seed(a.errors)} | "
-                         f"{_pct(x.relative_change) if x else '–'} | "
+                         f"{pct(x.relative_change) if x else '–'} | "
                          f"{fmt(x.p_t, '.3f') if x else '–'} | {x.verdict if x else 'reference'} |")
     lines += _convergence(records)
     lines += _devices(records)
@@ -240,41 +236,11 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
     return "\n".join(lines)
 
 
-def _budget_section(st: StudyStats) -> list[str]:
-    """The "Budget" section: the primary comparison of each configuration at every budget it
-    ran, and whether the verdict changes with the budget."""
-    axis = budget_axis(st)
-    if not axis:
-        return []
-    lines = ["", "## Budget: does the verdict change with the budget?", "",
-             "Each configuration that ran at two or more budgets (a budget name with its "
-             "overrides: a longer training, more points, another optimiser setting), its "
-             "primary comparison at each (figure: `budget_effect.png`).", "",
-             "| configuration | budget | baseline | primary | change [95% CI] | p (t) | verdict |",
-             "|---|---|---|---|---|---|---|"]
-    sentences = []
-    for family, configs in axis.items():
-        verdicts = []
-        for c in configs:
-            base, p = c.role("baseline"), c.primary
-            prim = c.arms.get(p.arm) if p else None
-            cell = (lambda a: fmt(a.mean) if a else "–")
-            lines.append(f"| {family} | {c.budget} | {cell(base)} | {cell(prim)} | "
-                         + (f"{_pct(p.relative_change)} [{_pct(p.ratio_low - 1)}, "
-                            f"{_pct(p.ratio_high - 1)}] | {fmt(p.p_t, '.3f')} | {p.verdict} |"
-                            if p else "– | – | no primary arm |"))
-            verdicts.append(f"{c.budget}: {p.verdict if p else 'no primary arm'}")
-        changed = len({v.split(': ', 1)[1] for v in verdicts}) > 1
-        sentences.append(f"- {family}: the verdict {'changes' if changed else 'does not change'}"
-                         f" with the budget ({'; '.join(verdicts)}).")
-    return lines + ["", *sentences]
-
-
 _BIAS_ROLES = ("bias_init", "bias_lr", "equivalent")
 
 
 def _test(t: Any) -> str:
-    return "–" if t is None else f"{_pct(t.relative_change)}, p {fmt(t.p_t, '.3f')} ({t.verdict})"
+    return "–" if t is None else f"{pct(t.relative_change)}, p {fmt(t.p_t, '.3f')} ({t.verdict})"
 
 
 def _reproduced(c: ConfigStats) -> str:
@@ -283,8 +249,8 @@ def _reproduced(c: ConfigStats) -> str:
     if p is None or c.comparison("equivalent") is None:
         return f"- {c.label}: no primary or no `equivalent` arm to compare."
     eq = c.comparison("equivalent")
-    text = (f"- {c.label}: expansion changed the error by {_pct(p.relative_change)} "
-            f"({p.verdict}), the `equivalent` baseline by {_pct(eq.relative_change)} "
+    text = (f"- {c.label}: expansion changed the error by {pct(p.relative_change)} "
+            f"({p.verdict}), the `equivalent` baseline by {pct(eq.relative_change)} "
             f"({eq.verdict}): it reproduces "
             f"{'–' if not math.isfinite(frac) else f'{100 * frac:.0f}%'} of the expansion effect "
             "(log-ratio of geometric-mean errors to the baseline)")
