@@ -181,8 +181,7 @@ def test_budget_axis_gives_a_section_and_a_figure(tmp_path):
     assert "## Budget: does the verdict change with the budget?" in text
     # smoke and quick differ in more than training length: the held-out test does not apply
     assert ("- burgers/pinn/fnn: the verdict changes with the budget (smoke: worse; "
-            "quick: improved). Its baseline has converged by the held-out test at none of the "
-            "budgets that can be tested.") in text
+            "quick: improved). The held-out test applies to none of its budgets.") in text
     assert "| burgers/pinn/fnn | smoke | 1.100e-01 | – (other settings) |" in text
     assert "| burgers/pinn/fnn | quick | 1.100e-01 | – (longest) |" in text
 

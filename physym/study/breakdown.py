@@ -184,21 +184,24 @@ def budget_lines(st: StudyStats) -> list[str]:
              "| p (t) | verdict |", "|---|---|---|---|---|---|---|---|"]
     sentences = []
     for family, configs in axis.items():
-        verdicts = []
-        for c, held in zip(configs, _held_out(configs)):
+        verdicts, cells = [], _held_out(configs)
+        for c, cell in zip(configs, cells):
             base, p = c.role("baseline"), c.primary
             prim = c.arms.get(p.arm) if p else None
             lines.append(f"| {family} | {c.budget} | {fmt(base.mean) if base else '–'} | "
-                         f"{held} | {fmt(prim.mean) if prim else '–'} | "
+                         f"{cell} | {fmt(prim.mean) if prim else '–'} | "
                          + (f"{pct(p.relative_change)} [{pct(p.ratio_low - 1)}, "
                             f"{pct(p.ratio_high - 1)}] | {fmt(p.p_t, '.3f')} | {p.verdict} |"
                             if p else "– | – | no primary arm |"))
             verdicts.append(f"{c.budget}: {p.verdict if p else 'no primary arm'}")
         changed = len({v.split(': ', 1)[1] for v in verdicts}) > 1
-        held = [c.budget for c, h in zip(configs, _held_out(configs)) if h.endswith("(yes)")]
+        tested = [(c.budget, cell.endswith("(yes)")) for c, cell in zip(configs, cells)
+                  if cell.endswith(("(yes)", "(no)"))]
+        passed = [budget for budget, ok in tested if ok]
+        held = ("The held-out test applies to none of its budgets." if not tested else
+                "Its baseline has converged by the held-out test at "
+                + (", ".join(passed) if passed else f"none of the {len(tested)} budget(s) "
+                   "tested") + ".")
         sentences.append(f"- {family}: the verdict {'changes' if changed else 'does not change'}"
-                         f" with the budget ({'; '.join(verdicts)}). Its baseline has converged "
-                         "by the held-out test at "
-                         + (", ".join(held) if held else "none of the budgets that can be "
-                            "tested") + ".")
+                         f" with the budget ({'; '.join(verdicts)}). {held}")
     return lines + ["", *sentences]
