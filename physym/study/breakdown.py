@@ -138,30 +138,35 @@ def breakdown_lines(st: StudyStats) -> list[str]:
 
 def _factor(c: ConfigStats, longer: ConfigStats) -> float | None:
     """:func:`~physym.convergence.training_factor` of two configurations' budgets; ``None``
-    when either budget cannot be resolved (a problem no longer installed)."""
+    when either budget cannot be resolved (no spec, or a problem no longer installed)."""
+    if c.spec is None or longer.spec is None:
+        return None
     try:
         return training_factor(training_budget(c.spec), training_budget(longer.spec))
-    except (KeyError, ValueError, TypeError, AttributeError):
+    except (KeyError, ValueError):
         return None
 
 
-def _held_out(configs: list[ConfigStats]) -> list[str]:
-    """Per budget in order, the held-out test against the next budget: the change of the
-    baseline's mean error and how much longer the next one trains, with the answer
-    (``-80.0% at 5x (no)``); ``– (longest)`` for the last."""
+def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None]]:
+    """Per budget in order, the held-out test against the next budget: the table cell (the
+    change of the baseline's mean error, how much longer the next budget trains and the
+    answer: ``-80.0% at 5x (no)``; ``– (longest)`` for the last) and the answer itself
+    (``None`` where the test does not apply)."""
     means = [c.role("baseline").mean if c.role("baseline") else math.nan for c in configs]
-    cells = []
+    cells: list[tuple[str, bool | None]] = []
     for i, (here, longer) in enumerate(zip(means, means[1:])):
         factor, ok = _factor(configs[i], configs[i + 1]), held_out_converged(here, longer)
         if factor is None:
-            cells.append("– (other settings)")
+            cells.append(("– (other settings)", None))
         elif ok is None:
-            cells.append("–")
+            cells.append(("–", None))
+        elif factor < MIN_BUDGET_FACTOR:
+            cells.append((f"{pct(longer / here - 1)} at {factor:.3g}x "
+                          f"(under {MIN_BUDGET_FACTOR:g}x)", None))
         else:
-            answer = ("yes" if ok else "no") if factor >= MIN_BUDGET_FACTOR else \
-                f"under {MIN_BUDGET_FACTOR:g}x"
-            cells.append(f"{pct(longer / here - 1)} at {factor:.3g}x ({answer})")
-    return [*cells, "– (longest)"]
+            cells.append((f"{pct(longer / here - 1)} at {factor:.3g}x "
+                          f"({'yes' if ok else 'no'})", ok))
+    return [*cells, ("– (longest)", None)]
 
 
 def budget_lines(st: StudyStats) -> list[str]:
@@ -185,7 +190,7 @@ def budget_lines(st: StudyStats) -> list[str]:
     sentences = []
     for family, configs in axis.items():
         verdicts, cells = [], _held_out(configs)
-        for c, cell in zip(configs, cells):
+        for c, (cell, _) in zip(configs, cells):
             base, p = c.role("baseline"), c.primary
             prim = c.arms.get(p.arm) if p else None
             lines.append(f"| {family} | {c.budget} | {fmt(base.mean) if base else '–'} | "
@@ -195,8 +200,7 @@ def budget_lines(st: StudyStats) -> list[str]:
                             if p else "– | – | no primary arm |"))
             verdicts.append(f"{c.budget}: {p.verdict if p else 'no primary arm'}")
         changed = len({v.split(': ', 1)[1] for v in verdicts}) > 1
-        tested = [(c.budget, cell.endswith("(yes)")) for c, cell in zip(configs, cells)
-                  if cell.endswith(("(yes)", "(no)"))]
+        tested = [(c.budget, ok) for c, (_, ok) in zip(configs, cells) if ok is not None]
         passed = [budget for budget, ok in tested if ok]
         held = ("The held-out test applies to none of its budgets." if not tested else
                 "Its baseline has converged by the held-out test at "
