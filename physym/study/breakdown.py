@@ -152,7 +152,8 @@ def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None]]:
     change of the baseline's mean error, how much longer the next budget trains and the
     answer: ``-80.0% at 5x (no)``; ``– (longest)`` for the last) and the answer itself
     (``None`` where the test does not apply)."""
-    means = [c.role("baseline").mean if c.role("baseline") else math.nan for c in configs]
+    bases = [c.role("baseline") for c in configs]
+    means = [b.mean if b else math.nan for b in bases]
     cells: list[tuple[str, bool | None]] = []
     for i, (here, longer) in enumerate(zip(means, means[1:])):
         factor, ok = _factor(configs[i], configs[i + 1]), held_out_converged(here, longer)
@@ -198,8 +199,8 @@ def budget_lines(st: StudyStats) -> list[str]:
                          + (f"{pct(p.relative_change)} [{pct(p.ratio_low - 1)}, "
                             f"{pct(p.ratio_high - 1)}] | {fmt(p.p_t, '.3f')} | {p.verdict} |"
                             if p else "– | – | no primary arm |"))
-            verdicts.append(f"{c.budget}: {p.verdict if p else 'no primary arm'}")
-        changed = len({v.split(': ', 1)[1] for v in verdicts}) > 1
+            verdicts.append((c.budget, p.verdict if p else "no primary arm"))
+        changed = len({verdict for _, verdict in verdicts}) > 1
         tested = [(c.budget, ok) for c, (_, ok) in zip(configs, cells) if ok is not None]
         passed = [budget for budget, ok in tested if ok]
         held = ("The held-out test applies to none of its budgets." if not tested else
@@ -207,5 +208,6 @@ def budget_lines(st: StudyStats) -> list[str]:
                 + (", ".join(passed) if passed else f"none of the {len(tested)} budget(s) "
                    "tested") + ".")
         sentences.append(f"- {family}: the verdict {'changes' if changed else 'does not change'}"
-                         f" with the budget ({'; '.join(verdicts)}). {held}")
+                         f" with the budget ({'; '.join(f'{b}: {v}' for b, v in verdicts)})."
+                         f" {held}")
     return lines + ["", *sentences]
