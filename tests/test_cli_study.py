@@ -67,6 +67,11 @@ def test_other_executors_give_identical_records(local_study, tmp_path, executor,
 def test_rerun_skips_everything_and_report_rebuilds(local_study):
     root, _ = local_study
     before = {p.name: p.read_bytes() for p in (root / "records").glob("*.json")}
+    study_file = (root / "study.json").read_bytes()
+    result = _run(["study", "--preset", "smoke", "--out", str(root), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "24 already done, 0 to run" in " ".join(result.output.split())
+    assert (root / "study.json").read_bytes() == study_file  # a dry run writes nothing
     result = _run(["study", "--preset", "smoke", "--out", str(root), "--resume"])
     assert result.exit_code == 0, result.output
     assert "24 already done, 0 to run" in result.output

@@ -13,7 +13,7 @@ from physym.options import ModelOptions
 from physym.runner import RunResult, RunSpec
 from physym.study.store import RecordStore
 from physym.study.preset import PresetError, load_preset, parse_preset
-from physym.study.plan import StudyDirError, plan_study, run_study
+from physym.study.plan import StudyDirError, plan_study, preview_study, run_study
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = """
@@ -214,10 +214,12 @@ def test_a_killed_study_resumes_without_redoing_or_losing_runs(tmp_path):
 def test_a_directory_of_another_study_is_refused(tmp_path):
     plan_study(parse_preset(TINY, name="tiny"), tmp_path)
     other = parse_preset(TINY.replace("seeds = 2", "seeds = 3"), name="tiny3")
-    with pytest.raises(StudyDirError, match="holds another study"):
-        plan_study(other, tmp_path)
-    with pytest.raises(StudyDirError, match="nothing to resume"):
-        plan_study(other, tmp_path / "empty", resume=True)
+    for plan in (plan_study, preview_study):
+        with pytest.raises(StudyDirError, match="holds another study"):
+            plan(other, tmp_path)
+    for plan in (plan_study, preview_study):
+        with pytest.raises(StudyDirError, match="nothing to resume"):
+            plan(other, tmp_path / "empty", resume=True)
 
 
 def test_methods_axis_makes_one_configuration_per_pinn_method():
@@ -291,8 +293,18 @@ def test_a_record_of_a_changed_budget_is_set_aside_and_redone(tmp_path):
     assert record["budget_settings"]["adam_iterations"] > 0
     old = dict(record, budget_settings=dict(record["budget_settings"], adam_iterations=1))
     store.write(old)
+    broken = sorted(records)[1]
+    store.path(broken).write_text("{")  # and a corrupt record
+    files = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    # the dry run's preview says what the plan will do, and writes or moves nothing
+    view = preview_study(preset, tmp_path, resume=True)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == files
     plan = plan_study(preset, tmp_path, resume=True)
-    assert plan.stale == [key] and [s.key() for s in plan.todo] == [key]
+    assert plan.stale == view.stale == [key]
+    assert sorted(s.key() for s in plan.todo) == sorted(s.key() for s in view.todo) \
+        == sorted([key, broken])
+    assert sorted(plan.done) == sorted(view.done) and len(plan.done) == 6
+    assert len(plan.corrupt) == len(view.corrupt) == 1
     assert len(list((tmp_path / "records" / "stale").glob(f"{key}.*.json"))) == 1
 
 

@@ -80,7 +80,7 @@ def study_command(
     resume: bool = typer.Option(False, "--resume", help="Require an existing study in --out and finish it (re-runs failed, missing and corrupt runs)."),
     device: str = device_option(),
     threads: Optional[int] = typer.Option(None, "--threads", help="Torch CPU threads per worker (default: cores / workers)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (runs to do, already done) and exit."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (runs already done, to run, corrupt or stale) and exit; writes nothing."),
     verbose: bool = verbose_option(),
 ) -> None:
     """Run a study preset: every configuration with and without expansion, seeds, controls;
@@ -89,7 +89,8 @@ def study_command(
     from physym.runner import resolve_device  # noqa: PLC0415
     from physym.study.executors import (ExecutorError, check_executor_args,  # noqa: PLC0415
                                         check_scheduler)
-    from physym.study.plan import StudyDirError, plan_study, prepare_data, run_study  # noqa: PLC0415
+    from physym.study.plan import (StudyDirError, plan_study, prepare_data,  # noqa: PLC0415
+                                   preview_study, run_study)
     from physym.study.preset import PresetError, config_key, load_preset  # noqa: PLC0415
 
     try:
@@ -102,10 +103,13 @@ def study_command(
         root = out_dir or Path("runs") / f"study-{p.name}"
         check_out_dir(root)
         if dry_run:
-            specs = p.specs()
-            out.print(f"preset {p.name}: {len(specs)} runs over "
-                      f"{len({config_key(s) for s in specs})} "
-                      f"model configurations; directory {root}", highlight=False)
+            view = preview_study(p, root, resume=resume)
+            out.print(f"preset {p.name}: {len(view.specs)} runs over "
+                      f"{len({config_key(s) for s in view.specs})} model configurations; "
+                      f"{len(view.done)} already done, {len(view.todo)} to run"
+                      + (f" ({len(view.corrupt)} corrupt record(s) to redo)" if view.corrupt else "")
+                      + (f" ({len(view.stale)} stale record(s) to set aside)" if view.stale else "")
+                      + f"; directory {root} (nothing written)", highlight=False)
             return
         plan = plan_study(p, root, resume=resume)
     except (PresetError, StudyDirError, ExecutorError, ValueError, UsageError) as exc:

@@ -22,7 +22,8 @@ from physym.runner import RunSpec, prepare
 from physym.study.store import RecordStore
 from physym.study.preset import Preset
 
-__all__ = ["StudyDirError", "StudyPlan", "plan_study", "prepare_data", "run_study"]
+__all__ = ["StudyDirError", "StudyPlan", "plan_study", "preview_study", "prepare_data",
+           "run_study"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,69 @@ class StudyPlan:
     stale: list[str] = field(default_factory=list)
 
 
+def _check_dir(root: Path, keys: list[str], grid: list[str], *,
+               resume: bool) -> dict[str, Any] | None:
+    """The study file of ``root`` (``None`` when there is none), checked against this grid.
+
+    Raises
+    ------
+    StudyDirError
+        ``root`` holds a study with a different grid, or ``resume`` without a study there.
+    """
+    meta_path = root / "study.json"
+    if not meta_path.is_file():
+        if resume:
+            raise StudyDirError(f"nothing to resume: {str(root)!r} holds no study.json")
+        return None
+    try:
+        old = json.loads(meta_path.read_text())
+        old_keys = old["keys"]
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        raise StudyDirError(f"{str(meta_path)!r} is not a physym study file ({exc})") from None
+    same_grid = sorted(old.get("grid_keys", old_keys)) == sorted(grid)
+    if sorted(old_keys) != sorted(keys) and not same_grid:
+        raise StudyDirError(
+            f"{str(root)!r} holds another study (preset {old.get('preset')!r}, "
+            f"{len(old_keys)} runs; this one has {len(keys)}); use another --out")
+    return old
+
+
+def _budget_changed(spec: RunSpec, record: dict[str, Any]) -> bool:
+    """The record's key is the spec's, but the budget behind its name has changed since."""
+    return record.get("budget_settings") is not None and record["budget_settings"] != \
+        json.loads(json.dumps(dataclasses.asdict(prepare(spec)[2])))
+
+
+def preview_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan:
+    """What :func:`plan_study` would do, without writing or moving anything (``--dry-run``).
+
+    The plan's ``corrupt`` lists the records that would be moved aside and ``stale`` the
+    records whose runs would be done again; both runs are in ``todo``.
+
+    Raises
+    ------
+    StudyDirError
+        As :func:`plan_study`.
+    """
+    root = Path(root)
+    specs = preset.specs()
+    keys = {s.key() for s in specs}
+    old = _check_dir(root, sorted(keys), [s.grid_key() for s in specs], resume=resume)
+    records, corrupt = RecordStore(root).load(quarantine=False)
+    stale = sorted((set(old["keys"]) - keys) & set(records)) if old else []
+    todo, done = [], {}
+    for spec in specs:
+        record = records.get(spec.key())
+        if record is not None and record["status"] == "ok" and not _budget_changed(spec, record):
+            done[spec.key()] = record
+        else:
+            todo.append(spec)
+            if record is not None and record["status"] == "ok":
+                stale.append(spec.key())
+    return StudyPlan(root, specs, todo, done, corrupt, resumed=bool(done or corrupt),
+                     stale=stale)
+
+
 def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan:
     """Expand the preset, check ``root`` and find the runs still to do.
 
@@ -61,24 +125,12 @@ def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan
     specs = preset.specs()
     keys = [s.key() for s in specs]
     grid = [s.grid_key() for s in specs]
-    meta_path = root / "study.json"
-    stale: list[str] = []
     created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    if meta_path.is_file():
-        try:
-            old = json.loads(meta_path.read_text())
-            old_keys = old["keys"]
-        except (ValueError, KeyError, TypeError, OSError) as exc:
-            raise StudyDirError(f"{str(meta_path)!r} is not a physym study file ({exc})") from None
-        same_grid = sorted(old.get("grid_keys", old_keys)) == sorted(grid)
-        if sorted(old_keys) != sorted(keys) and not same_grid:
-            raise StudyDirError(
-                f"{str(root)!r} holds another study (preset {old.get('preset')!r}, "
-                f"{len(old_keys)} runs; this one has {len(keys)}); use another --out")
-        stale = sorted(set(old_keys) - set(keys))
+    old = _check_dir(root, keys, grid, resume=resume)
+    stale: list[str] = []
+    if old is not None:
+        stale = sorted(set(old["keys"]) - set(keys))
         created = old.get("created", created)  # resuming keeps the study's first date
-    elif resume:
-        raise StudyDirError(f"nothing to resume: {str(root)!r} holds no study.json")
     store = RecordStore(root)
     # the same runs, but their problem code, parameters or data changed: set aside, redone
     stale = [key for key in stale if store.set_aside(key, "stale") is not None]
@@ -86,14 +138,12 @@ def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan
     # the same key, but the budget behind its name was changed since the record was written
     for spec in specs:
         record = done.get(spec.key())
-        if record is not None and record.get("budget_settings") is not None and \
-                record["budget_settings"] != json.loads(json.dumps(
-                    dataclasses.asdict(prepare(spec)[2]))):
+        if record is not None and _budget_changed(spec, record):
             store.set_aside(spec.key(), "stale")
             stale.append(spec.key())
             del done[spec.key()]
             todo.append(spec)
-    write_json(meta_path, {
+    write_json(root / "study.json", {
         "preset": preset.name, "source": preset.source, "description": preset.description,
         "analysis": preset.analysis(), "physym_version": __version__,
         "created": created,
