@@ -10,7 +10,7 @@ import pytest
 from physym.expansion import Expansion
 from physym.options import ModelOptions
 from physym.runner import RunResult, RunSpec
-from physym.study.stats import ZERO_ERROR, analyse, compare_arms, wilson
+from physym.study.stats import ZERO_ERROR, analyse, compare_arms, natural_key, wilson
 
 
 def _record(problem: str, model: str, n: int, seed: int, error: float, *, fill: float = math.pi,
@@ -122,3 +122,18 @@ def test_identity_note_of_a_missing_problem_is_unknown():
     from physym.study.stats import identity_note
     spec = RunSpec("no_such_problem", "pinn", "fnn", Expansion(0, 0.0, "append"), 0, "quick")
     assert identity_note(spec) == "unknown"
+
+
+def test_configurations_at_several_budgets_are_listed_in_numeric_order():
+    """``epochs=200, 400, 2000`` in that order, not as text (``2000`` before ``400``)."""
+    records = []
+    for epochs in ("2000", "400", "200"):
+        for seed in range(2):
+            for n in (0, 4):
+                spec = RunSpec("qcd_eos", "regression", "mlp", Expansion(n, math.pi, "append"), seed,
+                               "smoke", budget_overrides=(("epochs", epochs),))
+                records.append(RunResult(spec, "ok", error=0.1, n_params=10).to_dict())
+    labels = [c.label for c in analyse(records).configs]
+    assert [label.split("epochs=")[1][:4].rstrip("]") for label in labels] == ["200", "400", "2000"]
+    assert natural_key("a [epochs=200]") < natural_key("a [epochs=400]") < \
+        natural_key("a [epochs=2000]") < natural_key("b [epochs=1]")

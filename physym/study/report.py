@@ -21,7 +21,7 @@ from physym.spec import RunSpec
 from physym.study.breakdown import breakdown_dict, breakdown_lines, budget_axis, budget_lines
 from physym.study.preset import Arm, config_label
 from physym.study.stats import PAPER_FRACTION, ZERO_ERROR, ConfigStats, StudyStats, \
-    analyse, reproduced_fraction
+    analyse, natural_key, reproduced_fraction
 from physym.study.store import RecordStore
 
 __all__ = ["load_study", "build_report", "stats_dataset"]
@@ -124,7 +124,8 @@ def _convergence(records: list[dict[str, Any]]) -> list[str]:
              "(`lbfgs_restarts`).", "",
              "| configuration | arm | recorded | converged | stopped early | stalled | restarted "
              "| median tail drop |", "|---|---|---|---|---|---|---|---|"]
-    for (label, arm), ts in sorted(rows.items()):
+    by_label = sorted(rows.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1]))
+    for (label, arm), ts in by_label:
         drops = [t["tail_drop"] for t in ts if isinstance(t.get("tail_drop"), (int, float))]
         early = sum(any(p["stop"] == "no progress" and p["iterations"] < p["limit"]
                         for p in t["phases"]) for t in ts)
@@ -154,7 +155,8 @@ def _devices(records: list[dict[str, Any]]) -> list[str]:
             "across devices also compare the devices (a few percent in a long float32 run).", "",
             "| configuration | arm | runs by device |", "|---|---|---|"] + [
         f"| {label} | {arm} | " + ", ".join(f"{k}: {n}" for k, n in sorted(per.items())) + " |"
-        for (label, arm), per in sorted(kinds.items())]
+        for (label, arm), per in sorted(kinds.items(),
+                                        key=lambda kv: (natural_key(kv[0][0]), kv[0][1]))]
 
 
 def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list[dict],

@@ -46,6 +46,7 @@ configuration's optimiser (Adam only, no weight decay) or approximate (L-BFGS, w
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -58,7 +59,7 @@ from physym.study.preset import CONTROLS, Arm, config_key, config_label
 
 __all__ = ["PAPER_FRACTION", "ZERO_ERROR", "PairedTest", "ArmStats", "ConfigStats", "StudyStats",
            "compare_arms", "wilson", "analyse", "reproduced_fraction", "identity_note",
-           "counted", "verdict_counts"]
+           "counted", "verdict_counts", "natural_key"]
 
 #: Fraction of PDE surrogate models improved by expansion in arXiv 2409.06402.
 PAPER_FRACTION = 0.75
@@ -332,12 +333,18 @@ def _config(label: str, arms: dict[Arm, ArmStats], *, primary_n: int, primary_fi
     return config
 
 
+def natural_key(label: str) -> tuple[Any, ...]:
+    """Sort key that orders the numbers in a label by value (``epochs=200`` before
+    ``epochs=2000`` before ``epochs=400`` as text; 200, 400, 2000 by this key)."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", label))
+
+
 def analyse(records: Iterable[dict[str, Any]], *, primary_n: int = 4,
             primary_fill: float = math.pi, alpha: float = 0.05) -> StudyStats:
     """Statistics of a study from its sound records (see the module docstring)."""
     records = list(records)
     configs = []
-    for label, arm_runs in sorted(_group(records).values(), key=lambda g: g[0]):
+    for label, arm_runs in sorted(_group(records).values(), key=lambda g: natural_key(g[0])):
         arms = {arm: _arm(arm, runs)
                 for arm, runs in sorted(arm_runs.items(), key=lambda kv: kv[0].label)}
         config = _config(label, arms, primary_n=primary_n, primary_fill=primary_fill,
