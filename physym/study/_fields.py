@@ -24,6 +24,8 @@ class PresetError(ValueError):
 
 def int_list(value: Any, what: str, *, minimum: int = 0) -> tuple[int, ...]:
     values = value if isinstance(value, list) else [value]
+    if not values:
+        raise PresetError(f"{what} must be a non-empty list of integers >= {minimum}, got []")
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
             raise PresetError(f"{what} must be integers >= {minimum}, got {v!r}")
