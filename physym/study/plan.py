@@ -46,6 +46,8 @@ class StudyPlan:
     #: file changed since they were recorded (their keys changed), or whose budget name now
     #: stands for other settings (``budget_settings`` of the record), done again.
     stale: list[str] = field(default_factory=list)
+    #: When the study in ``root`` was first planned (``None`` before its first plan).
+    created: str | None = None
 
 
 def _check_dir(root: Path, keys: list[str], grid: list[str], *,
@@ -84,19 +86,23 @@ def _budget_changed(spec: RunSpec, record: dict[str, Any]) -> bool:
 def preview_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan:
     """What :func:`plan_study` would do, without writing or moving anything (``--dry-run``).
 
-    The plan's ``corrupt`` lists the records that would be moved aside and ``stale`` the
-    records whose runs would be done again; both runs are in ``todo``.
+    The plan's ``corrupt`` lists the records that would be moved to ``records/corrupt`` and
+    ``stale`` those that would be moved to ``records/stale``: the runs no longer in the
+    study, and the runs whose budget behind its name has changed (these are in ``todo``).
 
     Raises
     ------
     StudyDirError
-        As :func:`plan_study`.
+        ``root`` holds a study with a different grid, or ``resume`` without a study there.
+    PresetError
+        The preset does not expand to valid runs.
     """
     root = Path(root)
     specs = preset.specs()
     keys = {s.key() for s in specs}
     old = _check_dir(root, sorted(keys), [s.grid_key() for s in specs], resume=resume)
     records, corrupt = RecordStore(root).load(quarantine=False)
+    # the runs no longer in the study (their problem code, parameters or data changed)
     stale = sorted((set(old["keys"]) - keys) & set(records)) if old else []
     todo, done = [], {}
     for spec in specs:
@@ -108,11 +114,12 @@ def preview_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyP
             if record is not None and record["status"] == "ok":
                 stale.append(spec.key())
     return StudyPlan(root, specs, todo, done, corrupt, resumed=bool(done or corrupt),
-                     stale=stale)
+                     stale=stale, created=old.get("created") if old else None)
 
 
 def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan:
-    """Expand the preset, check ``root`` and find the runs still to do.
+    """Expand the preset, check ``root`` and find the runs still to do (:func:`preview_study`),
+    then move the stale and corrupt records aside and write the study file.
 
     Raises
     ------
@@ -121,37 +128,20 @@ def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan
     PresetError
         The preset does not expand to valid runs.
     """
-    root = Path(root)
-    specs = preset.specs()
-    keys = [s.key() for s in specs]
-    grid = [s.grid_key() for s in specs]
-    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    old = _check_dir(root, keys, grid, resume=resume)
-    stale: list[str] = []
-    if old is not None:
-        stale = sorted(set(old["keys"]) - set(keys))
-        created = old.get("created", created)  # resuming keeps the study's first date
-    store = RecordStore(root)
-    # the same runs, but their problem code, parameters or data changed: set aside, redone
-    stale = [key for key in stale if store.set_aside(key, "stale") is not None]
-    todo, done, corrupt = store.pending(specs)
-    # the same key, but the budget behind its name was changed since the record was written
-    for spec in specs:
-        record = done.get(spec.key())
-        if record is not None and _budget_changed(spec, record):
-            store.set_aside(spec.key(), "stale")
-            stale.append(spec.key())
-            del done[spec.key()]
-            todo.append(spec)
-    write_json(root / "study.json", {
+    plan = preview_study(preset, root, resume=resume)
+    store = RecordStore(plan.root)
+    for key in plan.stale:
+        store.set_aside(key, "stale")
+    store.load(quarantine=True)  # moves the corrupt records aside; their runs are in todo
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    plan.created = plan.created or now  # resuming keeps the study's first date
+    write_json(plan.root / "study.json", {
         "preset": preset.name, "source": preset.source, "description": preset.description,
         "analysis": preset.analysis(), "physym_version": __version__,
-        "created": created,
-        "planned": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "keys": keys, "grid_keys": grid,
+        "created": plan.created, "planned": now,
+        "keys": [s.key() for s in plan.specs], "grid_keys": [s.grid_key() for s in plan.specs],
     })
-    return StudyPlan(root, specs, todo, done, corrupt, resumed=bool(done or corrupt),
-                     stale=stale)
+    return plan
 
 
 def prepare_data(specs: list[RunSpec], *, progress: Callable[[str], None] | None = None) -> int:
