@@ -123,10 +123,8 @@ def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan
 
     Raises
     ------
-    StudyDirError
-        ``root`` holds a study with a different grid, or ``resume`` without a study there.
-    PresetError
-        The preset does not expand to valid runs.
+    StudyDirError, PresetError
+        As :func:`preview_study`, before anything is moved or written.
     """
     plan = preview_study(preset, root, resume=resume)
     store = RecordStore(plan.root)
