@@ -23,19 +23,21 @@ therefore looks at the held-out error across budgets, for a configuration run at
 (a budget axis): its baseline has **converged by the held-out test** at a budget when
 training at least :data:`MIN_BUDGET_FACTOR` (2) times longer, all else equal
 (:func:`training_factor`), lowered the baseline's mean held-out error by less than
-:data:`MAX_BUDGET_GAIN` (10%); see :func:`held_out_converged`.
+:data:`MAX_BUDGET_GAIN` (10%); see :func:`held_out_converged`. With a few seeds one
+seed can decide that answer (a model with two outcomes, or a pass as narrow as the seeds'
+spread): :func:`held_out_fragile` repeats the test with each seed left out.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, is_dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 __all__ = ["BUDGET_CRITERION", "CRITERION", "LENGTH_FIELDS", "MAX_BUDGET_GAIN",
            "MAX_TAIL_DROP", "MIN_BUDGET_FACTOR", "Phase", "STALL_FRACTION", "STOP_REASONS",
            "TAIL_FRACTION", "HISTORY_POINTS", "downsample", "epoch_record", "tail_drop",
-           "held_out_converged", "training_factor", "training_record"]
+           "held_out_converged", "held_out_fragile", "training_factor", "training_record"]
 
 #: Fraction of the iterations run that forms the tail of the convergence test.
 TAIL_FRACTION = 0.2
@@ -162,6 +164,37 @@ def held_out_converged(error: float, longer_error: float) -> bool | None:
     if not all(math.isfinite(e) and e > 0 for e in (error, longer_error)):
         return None
     return bool((error - longer_error) / error < MAX_BUDGET_GAIN)
+
+
+def held_out_fragile(errors: Mapping[int, float],
+                     longer_errors: Mapping[int, float]) -> bool | None:
+    """Does one seed decide the held-out test? The test (:func:`held_out_converged`) on the
+    mean errors, repeated with each seed left out of both budgets.
+
+    Parameters
+    ----------
+    errors, longer_errors : mapping of int to float
+        The baseline's held-out error per seed at a budget and at the next longer one.
+
+    Returns
+    -------
+    bool or None
+        ``True`` when leaving some seed out changes the answer (a bimodal model, or a pass
+        as narrow as the seeds' spread); ``None`` when fewer than 3 seeds ran at both
+        budgets or the test does not apply.
+    """
+    seeds = sorted(set(errors) & set(longer_errors))
+    if len(seeds) < 3:
+        return None
+
+    def answer(kept: list[int]) -> bool | None:
+        return held_out_converged(math.fsum(errors[s] for s in kept) / len(kept),
+                                  math.fsum(longer_errors[s] for s in kept) / len(kept))
+
+    full = answer(seeds)
+    if full is None:
+        return None
+    return any(answer([s for s in seeds if s != out]) != full for out in seeds)
 
 
 def training_record(phases: Sequence[Phase],

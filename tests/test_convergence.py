@@ -9,8 +9,8 @@ import math
 import pytest
 
 from physym.convergence import (CRITERION, MAX_BUDGET_GAIN, MAX_TAIL_DROP, Phase,
-                                held_out_converged, tail_drop, training_factor,
-                                training_record)
+                                held_out_converged, held_out_fragile, tail_drop,
+                                training_factor, training_record)
 
 
 def _decay(rate: float, n: int = 101, last: int = 1000) -> list[tuple[int, float]]:
@@ -138,6 +138,24 @@ def test_held_out_test_asks_whether_training_longer_lowered_the_error_by_10_perc
     assert held_out_converged(1.0, 1.3) is True        # worse when longer: more does not help
     for bad in (math.nan, math.inf, 0.0, -1.0):
         assert held_out_converged(bad, 1.0) is None and held_out_converged(1.0, bad) is None
+
+
+def test_held_out_test_is_fragile_when_leaving_one_seed_out_changes_its_answer():
+    same = {0: 1.0, 1: 1.0, 2: 1.0}
+    # one seed halved: the mean falls 16.7% (no), without that seed 5% (yes)
+    assert held_out_converged(1.0, (0.95 + 0.95 + 0.5) / 3) is False
+    assert held_out_fragile(same, {0: 0.95, 1: 0.95, 2: 0.5}) is True
+    # one seed jumps to a worse outcome: yes with it, yes without it (-5%)
+    assert held_out_fragile(same, {0: 0.95, 1: 0.95, 2: 4.0}) is False
+    # every seed halved, or every seed flat: the same answer whichever seed is left out
+    assert held_out_fragile(same, {0: 0.5, 1: 0.5, 2: 0.5}) is False
+    assert held_out_fragile(same, {0: 0.99, 1: 1.0, 2: 1.01}) is False
+    # a pass as narrow as the seeds' spread: -9% in the mean, -13.5% without seed 2
+    assert held_out_fragile(same, {0: 0.865, 1: 0.865, 2: 1.0}) is True
+    # paired by seed; fewer than 3 common seeds, or errors the test rejects: no answer
+    assert held_out_fragile({0: 1.0, 1: 1.0}, {0: 0.5, 1: 0.5}) is None
+    assert held_out_fragile(same, {0: 0.5, 1: 0.5, 5: 0.5}) is None
+    assert held_out_fragile(same, {0: math.nan, 1: 0.5, 2: 0.5}) is None
 
 
 def test_training_factor_compares_budgets_that_differ_in_training_length_only():

@@ -213,6 +213,30 @@ def test_budget_section_applies_the_held_out_test_to_each_budget_but_the_longest
             "lbfgs_iterations=0], quick [adam_iterations=40, lbfgs_iterations=0].") in text
 
 
+def test_budget_section_flags_a_held_out_answer_that_one_seed_decides():
+    """Baseline 0.2 in every seed at 10 Adam steps; at 20 steps 0.19, 0.19 and 0.1: the mean
+    fell 20% (no), but without seed 2 it fell 5% (yes)."""
+    import dataclasses
+
+    from physym.study.breakdown import budget_lines
+    from physym.study.stats import analyse
+
+    records = []
+    for steps, errors in ((10, (0.2, 0.2, 0.2)), (20, (0.19, 0.19, 0.1))):
+        for n in (0, 4):
+            for seed in range(3):
+                spec = dataclasses.replace(
+                    RunSpec("burgers", "pinn", "fnn", Expansion(n), seed, "quick"),
+                    budget_overrides=(("adam_iterations", str(steps)), ("lbfgs_iterations", "0")))
+                records.append(RunResult(spec, "ok", error=errors[seed] * (1 + 0.1 * n),
+                                         n_params=10).to_dict())
+    text = "\n".join(budget_lines(analyse(records)))
+    cells = [line.split(" | ")[3] for line in text.splitlines()
+             if line.startswith("| burgers/pinn/fnn |")]
+    assert cells == ["-20.0% at 2x (no; one seed decides)", "– (longest)"]
+    assert "none of the 1 budget(s) tested" in text
+
+
 def test_a_study_at_one_budget_has_no_budget_section(tmp_path):
     store = RecordStore(tmp_path)
     for r in _records():

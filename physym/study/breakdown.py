@@ -28,7 +28,7 @@ from typing import Any, Callable
 from physym._text import fmt, pct
 from physym.budgets import BUDGET_NAMES
 from physym.convergence import (BUDGET_CRITERION, MIN_BUDGET_FACTOR, held_out_converged,
-                                training_factor)
+                                held_out_fragile, training_factor)
 from physym.models.pinn_methods import DEFAULT_METHOD
 from physym.runner import training_budget
 from physym.study.arms import parse_budget_label
@@ -147,27 +147,33 @@ def _factor(c: ConfigStats, longer: ConfigStats) -> float | None:
         return None
 
 
-def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None]]:
+#: Marks a held-out answer that one seed decides (:func:`~physym.convergence.held_out_fragile`).
+FRAGILE = "; one seed decides"
+
+
+def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None, bool]]:
     """Per budget in order, the held-out test against the next budget: the table cell (the
     change of the baseline's mean error, how much longer the next budget trains and the
-    answer: ``-80.0% at 5x (no)``; ``– (longest)`` for the last) and the answer itself
-    (``None`` where the test does not apply)."""
+    answer: ``-80.0% at 5x (no)``, with :data:`FRAGILE` where leaving one seed out changes
+    it; ``– (longest)`` for the last), the answer itself (``None`` where the test does not
+    apply) and whether one seed decides it."""
     bases = [c.role("baseline") for c in configs]
     means = [b.mean if b else math.nan for b in bases]
-    cells: list[tuple[str, bool | None]] = []
+    cells: list[tuple[str, bool | None, bool]] = []
     for i, (here, longer) in enumerate(zip(means, means[1:])):
         factor, ok = _factor(configs[i], configs[i + 1]), held_out_converged(here, longer)
         if factor is None:
-            cells.append(("– (other settings)", None))
+            cells.append(("– (other settings)", None, False))
         elif ok is None:
-            cells.append(("–", None))
+            cells.append(("–", None, False))
         elif factor < MIN_BUDGET_FACTOR:
             cells.append((f"{pct(longer / here - 1)} at {factor:.3g}x "
-                          f"(under {MIN_BUDGET_FACTOR:g}x)", None))
+                          f"(under {MIN_BUDGET_FACTOR:g}x)", None, False))
         else:
+            fragile = bool(held_out_fragile(bases[i].errors, bases[i + 1].errors))
             cells.append((f"{pct(longer / here - 1)} at {factor:.3g}x "
-                          f"({'yes' if ok else 'no'})", ok))
-    return [*cells, ("– (longest)", None)]
+                          f"({'yes' if ok else 'no'}{FRAGILE if fragile else ''})", ok, fragile))
+    return [*cells, ("– (longest)", None, False)]
 
 
 def budget_lines(st: StudyStats) -> list[str]:
@@ -183,7 +189,8 @@ def budget_lines(st: StudyStats) -> list[str]:
              "primary comparison at each (figure: `budget_effect.png`). *next budget*: the "
              "change of the baseline's mean error at the next budget, how many times longer "
              "it trains, and whether the baseline has converged by the held-out test (its "
-             f"{BUDGET_CRITERION}); *other settings*: the next budget differs in more than "
+             f"{BUDGET_CRITERION}{FRAGILE}: leaving one seed out of both budgets changes "
+             "that answer); *other settings*: the next budget differs in more than "
              "training length, so the test does not apply; the longest budget cannot be "
              "tested.", "",
              "| configuration | budget | baseline | next budget | primary | change [95% CI] "
@@ -191,7 +198,7 @@ def budget_lines(st: StudyStats) -> list[str]:
     sentences = []
     for family, configs in axis.items():
         verdicts, cells = [], _held_out(configs)
-        for c, (cell, _) in zip(configs, cells):
+        for c, (cell, _, _) in zip(configs, cells):
             base, p = c.role("baseline"), c.primary
             prim = c.arms.get(p.arm) if p else None
             lines.append(f"| {family} | {c.budget} | {fmt(base.mean) if base else '–'} | "
@@ -201,7 +208,8 @@ def budget_lines(st: StudyStats) -> list[str]:
                             if p else "– | – | no primary arm |"))
             verdicts.append((c.budget, p.verdict if p else "no primary arm"))
         changed = len({verdict for _, verdict in verdicts}) > 1
-        tested = [(c.budget, ok) for c, (_, ok) in zip(configs, cells) if ok is not None]
+        tested = [(c.budget + (" (one seed decides)" if fragile else ""), ok)
+                  for c, (_, ok, fragile) in zip(configs, cells) if ok is not None]
         passed = [budget for budget, ok in tested if ok]
         held = ("The held-out test applies to none of its budgets." if not tested else
                 "Its baseline has converged by the held-out test at "
