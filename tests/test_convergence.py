@@ -142,7 +142,7 @@ def test_held_out_test_asks_whether_training_longer_lowered_the_error_by_10_perc
 
 def test_held_out_test_is_fragile_when_leaving_one_seed_out_changes_its_answer():
     same = {0: 1.0, 1: 1.0, 2: 1.0}
-    # one seed halved: the mean falls 16.7% (no), without that seed 5% (yes)
+    # one seed halved: the mean falls 20% (no), without that seed 5% (yes)
     assert held_out_converged(1.0, (0.95 + 0.95 + 0.5) / 3) is False
     assert held_out_fragile(same, {0: 0.95, 1: 0.95, 2: 0.5}) is True
     # one seed jumps to a worse outcome: yes with it, yes without it (-5%)
