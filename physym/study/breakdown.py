@@ -148,7 +148,8 @@ def _factor(c: ConfigStats, longer: ConfigStats) -> float | None:
 
 
 #: Marks a held-out answer that one seed decides (:func:`~physym.convergence.held_out_fragile`).
-FRAGILE = "; one seed decides"
+ONE_SEED = "one seed decides"
+FRAGILE = f"; {ONE_SEED}"
 
 
 def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None, bool]]:
@@ -208,7 +209,7 @@ def budget_lines(st: StudyStats) -> list[str]:
                             if p else "– | – | no primary arm |"))
             verdicts.append((c.budget, p.verdict if p else "no primary arm"))
         changed = len({verdict for _, verdict in verdicts}) > 1
-        tested = [(c.budget + (" (one seed decides)" if fragile else ""), ok)
+        tested = [(c.budget + (f" ({ONE_SEED})" if fragile else ""), ok)
                   for c, (_, ok, fragile) in zip(configs, cells) if ok is not None]
         passed = [budget for budget, ok in tested if ok]
         held = ("The held-out test applies to none of its budgets." if not tested else
