@@ -26,6 +26,12 @@ training at least :data:`MIN_BUDGET_FACTOR` (2) times longer, all else equal
 :data:`MAX_BUDGET_GAIN` (10%); see :func:`held_out_converged`. With a few seeds one
 seed can decide that answer (a model with two outcomes, or a pass as narrow as the seeds'
 spread): :func:`held_out_fragile` repeats the test with each seed left out.
+
+What limits a held-out error that still falls is shown by :func:`generalisation_ratio`,
+for the tasks (:data:`GAP_TASKS`) whose training loss is their error metric: held-out error
+over the last epoch's training loss. Near 1, the model does as well on held-out samples as
+on its training samples, so training, not data, limits its error, and a longer budget
+lowers it; a ratio well above 1 is a generalisation gap, which more training cannot close.
 """
 
 from __future__ import annotations
@@ -34,10 +40,11 @@ import math
 from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any, Mapping, Sequence
 
-__all__ = ["BUDGET_CRITERION", "CRITERION", "LENGTH_FIELDS", "MAX_BUDGET_GAIN",
+__all__ = ["BUDGET_CRITERION", "CRITERION", "GAP_TASKS", "LENGTH_FIELDS", "MAX_BUDGET_GAIN",
            "MAX_TAIL_DROP", "MIN_BUDGET_FACTOR", "Phase", "STALL_FRACTION", "STOP_REASONS",
            "TAIL_FRACTION", "HISTORY_POINTS", "downsample", "epoch_record", "tail_drop",
-           "held_out_converged", "held_out_fragile", "training_factor", "training_record"]
+           "generalisation_ratio", "held_out_converged", "held_out_fragile", "training_factor",
+           "training_record"]
 
 #: Fraction of the iterations run that forms the tail of the convergence test.
 TAIL_FRACTION = 0.2
@@ -60,6 +67,11 @@ BUDGET_CRITERION = (f"baseline's mean held-out error fell by less than {MAX_BUDG
                     f"when trained at least {MIN_BUDGET_FACTOR:g}x longer, all else equal")
 #: Loss-history points kept per phase, about.
 HISTORY_POINTS = 100
+#: Tasks whose recorded ``final_loss`` is their ``error`` metric on the training set: an
+#: operator trains on the mean relative L2 error per sample that its held-out ``error``
+#: measures (the last epoch's mean, taken while the weights still move). A PINN's loss is a
+#: PDE residual, a regression's an MSE, a classifier's a cross-entropy: no ratio for those.
+GAP_TASKS = ("operator",)
 #: Why an optimiser phase ended.
 STOP_REASONS = ("iteration limit", "tolerance", "no progress", "non-finite loss")
 
@@ -195,6 +207,30 @@ def held_out_fragile(errors: Mapping[int, float],
     if full is None:
         return None
     return any(answer([s for s in seeds if s != out]) != full for out in seeds)
+
+
+def generalisation_ratio(record: Mapping[str, Any]) -> float | None:
+    """Held-out error over the training loss of one run record.
+
+    Parameters
+    ----------
+    record : mapping
+        A run record (:meth:`physym.runner.RunResult.to_dict`): ``status``, ``error``,
+        ``metrics["final_loss"]`` and ``spec["task"]``.
+
+    Returns
+    -------
+    float or None
+        ``error / final_loss`` for a successful run of a task in :data:`GAP_TASKS`;
+        ``None`` for any other task, a failed run or a loss or error that is not finite and
+        positive.
+    """
+    if record.get("status") != "ok" or (record.get("spec") or {}).get("task") not in GAP_TASKS:
+        return None
+    error, loss = record.get("error"), (record.get("metrics") or {}).get("final_loss")
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) and v > 0 for v in (error, loss)):
+        return None
+    return float(error) / float(loss)
 
 
 def training_record(phases: Sequence[Phase],

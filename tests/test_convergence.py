@@ -9,8 +9,8 @@ import math
 import pytest
 
 from physym.convergence import (CRITERION, MAX_BUDGET_GAIN, MAX_TAIL_DROP, Phase,
-                                held_out_converged, held_out_fragile, tail_drop,
-                                training_factor, training_record)
+                                generalisation_ratio, held_out_converged, held_out_fragile,
+                                tail_drop, training_factor, training_record)
 
 
 def _decay(rate: float, n: int = 101, last: int = 1000) -> list[tuple[int, float]]:
@@ -128,6 +128,43 @@ def test_every_kind_of_run_records_its_training(problem, task, model):
         assert [p["optimizer"] for p in t["phases"]] == ["adam", "lbfgs"]
         assert t["phases"][1]["stop"] in ("iteration limit", "tolerance", "no progress")
         assert t["loss_history"][-1][1] == pytest.approx(r.metrics["final_loss"], rel=1e-9)
+    ratio = generalisation_ratio(r.to_dict())
+    if task == "operator":  # the held-out error over the training loss, the same metric
+        assert ratio == pytest.approx(r.error / r.metrics["final_loss"], rel=1e-12)
+    else:  # an MSE or a cross-entropy is not the error metric
+        assert ratio is None
+
+
+def test_an_operators_training_loss_is_its_error_metric_on_the_training_set():
+    """The premise of generalisation_ratio: with the weights held (a vanishing learning
+    rate), the last epoch's loss is the mean per-sample relative L2 on the training set,
+    the metric of the held-out ``error``."""
+    import torch
+
+    from physym.budgets import OperatorBudget
+    from physym.metrics import relative_l2_per_sample
+    from physym.models.operator_train import predict, train_operator
+
+    torch.manual_seed(0)
+    x, y = torch.randn(10, 2, 16), torch.randn(10, 1, 16)
+    net = torch.nn.Conv1d(2, 1, 3, padding=1)
+    budget = OperatorBudget(n_train=10, n_test=2, resolution=16, epochs=2, batch_size=4,
+                            modes=4, width=8, lr=1e-30)
+    loss = train_operator(net, x, y, budget=budget, seed=0)
+    expected = relative_l2_per_sample(predict(net, x, batch_size=4), y).mean().item()
+    assert loss == pytest.approx(expected, rel=1e-6)
+
+
+def test_generalisation_ratio_only_for_successful_operator_runs():
+    ok = {"status": "ok", "error": 0.3, "metrics": {"final_loss": 0.2},
+          "spec": {"task": "operator"}}
+    assert generalisation_ratio(ok) == pytest.approx(1.5)
+    assert generalisation_ratio({**ok, "spec": {"task": "pinn"}}) is None
+    assert generalisation_ratio({**ok, "status": "failed"}) is None
+    for loss in (math.nan, 0.0, -1.0, None):
+        assert generalisation_ratio({**ok, "metrics": {"final_loss": loss}}) is None
+    assert generalisation_ratio({**ok, "metrics": {}}) is None
+    assert generalisation_ratio({**ok, "error": math.inf}) is None
 
 
 def test_held_out_test_asks_whether_training_longer_lowered_the_error_by_10_percent():

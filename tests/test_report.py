@@ -64,6 +64,31 @@ def test_convergence_counts_restarted_lbfgs_phases(tmp_path):
     assert "| 3 | 3 | 1 | 1 | 1 | 0.0% |" in baseline, baseline
 
 
+def test_convergence_gives_operators_their_test_over_train_ratio(tmp_path):
+    """The median over seeds of held-out error / last epoch's training loss, for operators
+    (the same relative L2); a PINN's loss is a residual, so its rows show none."""
+    from physym.convergence import epoch_record
+
+    store = RecordStore(tmp_path)
+    for r in _records():
+        store.write(r)
+    for n in (0, 4):
+        for seed, ratio in enumerate((1.0, 1.2, 3.0) if n == 0 else (1.5, 1.5, 1.5)):
+            spec = RunSpec("burgers", "operator", "fno", Expansion(n), seed, "smoke")
+            store.write(RunResult(spec, "ok", error=0.01 * ratio, n_params=10,
+                                  metrics={"final_loss": 0.01},
+                                  training=epoch_record("adam", [0.1, 0.01], 2)).to_dict())
+    build_report(tmp_path)
+    section = (tmp_path / "report.md").read_text().split("## Convergence")[1]
+    assert "*test / train* (operators)" in section
+    rows = [line for line in section.splitlines() if line.startswith("| burgers")]
+    fno = [r for r in rows if "fno" in r]
+    assert len(fno) == 2 and all(r.count("|") == 10 for r in rows)
+    assert next(r for r in fno if "| baseline |" in r).endswith("| 1.20 |")
+    assert next(r for r in fno if "| baseline |" not in r).endswith("| 1.50 |")
+    assert all(r.endswith("| – |") for r in rows if "fno" not in r)
+
+
 def test_records_without_training_give_no_convergence_section(tmp_path):
     store = RecordStore(tmp_path)
     for r in _records():

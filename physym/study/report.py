@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from physym._text import fmt, pct
+from physym.convergence import generalisation_ratio
 from physym.io import atomic_path, write_netcdf
 from physym.spec import RunSpec
 from physym.study.breakdown import breakdown_dict, breakdown_lines, budget_axis, budget_lines
@@ -97,14 +98,17 @@ def _convergence(records: list[dict[str, Any]]) -> list[str]:
     """The ``Convergence`` section: per configuration and arm, how many recorded runs met
     the criterion of :mod:`physym.convergence`, and every run whose optimiser stalled."""
     rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    ratios: dict[tuple[str, str], list[float]] = {}
     stalled = []
     for r in records:
         t = r.get("training")
         if r["status"] != "ok" or not t:
             continue
         spec = RunSpec.from_dict(r["spec"])
-        rows.setdefault((f"{config_label(spec)} ({spec.budget})", Arm.of(spec).label),
-                        []).append(t)
+        row = (f"{config_label(spec)} ({spec.budget})", Arm.of(spec).label)
+        rows.setdefault(row, []).append(t)
+        if (ratio := generalisation_ratio(r)) is not None:
+            ratios.setdefault(row, []).append(ratio)
         if t.get("stalled"):
             phase = next((p for p in t["phases"] if p["stop"] == "no progress"), {})
             stalled.append(f"- `{r['key']}` {config_label(spec)}, {Arm.of(spec).label}, seed "
@@ -121,18 +125,23 @@ def _convergence(records: list[dict[str, Any]]) -> list[str]:
              "column repeats each verdict without their seed pairs).", "",
              "*stopped early*: a phase that stopped for no progress before its limit; "
              "*restarted*: L-BFGS started again with a fresh history after such a stop "
-             "(`lbfgs_restarts`).", "",
+             "(`lbfgs_restarts`); *test / train* (operators): the median over runs of the "
+             "held-out error over the last epoch's training loss, the same relative L2 "
+             "(`physym.convergence.generalisation_ratio`): near 1, training, not data, limits "
+             "the error, and a longer budget still lowers it.", "",
              "| configuration | arm | recorded | converged | stopped early | stalled | restarted "
-             "| median tail drop |", "|---|---|---|---|---|---|---|---|"]
+             "| median tail drop | test / train |", "|---|---|---|---|---|---|---|---|---|"]
     by_label = sorted(rows.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1]))
-    for (label, arm), ts in by_label:
+    for row, ts in by_label:
+        label, arm = row
         drops = [t["tail_drop"] for t in ts if isinstance(t.get("tail_drop"), (int, float))]
         early = sum(any(p["stop"] == "no progress" and p["iterations"] < p["limit"]
                         for p in t["phases"]) for t in ts)
         restarted = sum(any(p.get("restarts", 0) for p in t["phases"]) for t in ts)
         lines.append(f"| {label} | {arm} | {len(ts)} | {sum(bool(t['converged']) for t in ts)} "
                      f"| {early} | {sum(bool(t['stalled']) for t in ts)} | {restarted} | "
-                     f"{fmt(float(np.median(drops)), '.1%') if drops else '–'} |")
+                     f"{fmt(float(np.median(drops)), '.1%') if drops else '–'} | "
+                     f"{fmt(float(np.median(ratios[row])), '.2f') if row in ratios else '–'} |")
     if stalled:
         lines += ["", "Stalled runs:", "", *stalled]
     return lines
