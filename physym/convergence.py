@@ -30,8 +30,9 @@ spread): :func:`held_out_fragile` repeats the test with each seed left out.
 What limits a held-out error that still falls is shown by :func:`generalisation_ratio`,
 for the tasks (:data:`GAP_TASKS`) whose training loss is their error metric: held-out error
 over the last epoch's training loss. Near 1, the model does as well on held-out samples as
-on its training samples, so training, not data, limits its error, and a longer budget
-lowers it; a ratio well above 1 is a generalisation gap, which more training cannot close.
+on its training samples: its error follows its training loss, and a longer budget lowers it
+for as long as that still falls (training, not data, limits it); a ratio well above 1 is a
+generalisation gap, which more training does not close.
 """
 
 from __future__ import annotations

@@ -127,8 +127,9 @@ def _convergence(records: list[dict[str, Any]]) -> list[str]:
              "*restarted*: L-BFGS started again with a fresh history after such a stop "
              "(`lbfgs_restarts`); *test / train* (operators): the median over runs of the "
              "held-out error over the last epoch's training loss, the same relative L2 "
-             "(`physym.convergence.generalisation_ratio`): near 1, training, not data, limits "
-             "the error, and a longer budget still lowers it.", "",
+             "(`physym.convergence.generalisation_ratio`): near 1, the error follows the "
+             "training loss, and a longer budget lowers it for as long as that still falls; "
+             "well above 1, a generalisation gap has opened.", "",
              "| configuration | arm | recorded | converged | stopped early | stalled | restarted "
              "| median tail drop | test / train |", "|---|---|---|---|---|---|---|---|---|"]
     by_label = sorted(rows.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1]))
