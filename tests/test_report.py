@@ -262,6 +262,34 @@ def test_budget_section_flags_a_held_out_answer_that_one_seed_decides():
     assert "none of the 1 budget(s) tested" in text
 
 
+def test_a_baseline_only_longer_budget_tests_convergence_without_a_verdict(tmp_path):
+    """The held-out test's longer budget may run the baseline alone (preset ``expand = []``):
+    it tests the shorter budget, gets no verdict of its own and is not counted."""
+    import dataclasses
+
+    records = []
+    for steps, base, arms in ((10, 0.2, (0, 4)), (20, 0.19, (0,))):
+        for n in arms:
+            for seed in range(3):
+                spec = dataclasses.replace(
+                    RunSpec("burgers", "pinn", "fnn", Expansion(n), seed, "quick"),
+                    budget_overrides=(("adam_iterations", str(steps)), ("lbfgs_iterations", "0")))
+                error = base * (1 + 0.01 * seed) * (0.5 + 0.02 * seed if n else 1.0)
+                records.append(RunResult(spec, "ok", error=error, n_params=10).to_dict())
+    store = RecordStore(tmp_path)
+    for r in records:
+        store.write(r)
+    _, written = build_report(tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "| improved (significant) | 1 / 1 |" in text  # the baseline-only line not counted
+    assert ("| burgers/pinn/fnn | quick [adam_iterations=20, lbfgs_iterations=0] | 1.919e-01 "
+            "| – (longest) | – | – | – | no primary arm |") in text
+    assert ("- burgers/pinn/fnn: no primary arm ran at two of its budgets (quick "
+            "[adam_iterations=10, lbfgs_iterations=0]: improved). Its baseline has converged "
+            "by the held-out test at quick [adam_iterations=10, lbfgs_iterations=0].") in text
+    assert tmp_path / "budget_effect.png" in written
+
+
 def test_a_study_at_one_budget_has_no_budget_section(tmp_path):
     store = RecordStore(tmp_path)
     for r in _records():

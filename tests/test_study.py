@@ -12,7 +12,7 @@ from physym.expansion import Expansion
 from physym.options import ModelOptions
 from physym.runner import RunResult, RunSpec
 from physym.study.store import RecordStore
-from physym.study.preset import PresetError, load_preset, parse_preset
+from physym.study.preset import Arm, PresetError, load_preset, parse_preset
 from physym.study.plan import StudyDirError, plan_study, preview_study, run_study
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,7 +74,7 @@ def test_paper_preset_has_the_full_grid():
     ("[study]\nseeds = 0\nconfig = [{problem = 'qcd_eos'}]", "seeds must be a positive integer"),
     ("[study]\nexpand = [-1]\nconfig = [{problem = 'qcd_eos'}]", "expand must be integers >= 1"),
     ("[study]\nexpand = []\nconfig = [{problem = 'qcd_eos'}]", "expand must be a non-empty list"),
-    ("config = [{problem = 'qcd_eos', expand = []}]", "expand must be a non-empty list"),
+    ("config = [{problem = 'qcd_eos', expand = [0]}]", "config 1 expand must be integers >= 1"),
     ("[study]\ndata_seed = []\nconfig = [{problem = 'qcd_eos'}]", "data_seed must be a non-empty"),
     ("[study]\nfill = ['tau']\nconfig = [{problem = 'qcd_eos'}]", "fill"),
     ("[study]\ncontrols = ['dropout']\nconfig = [{problem = 'qcd_eos'}]", "controls must be among"),
@@ -121,13 +121,28 @@ config = [{ problem = "qcd_eos" }, { problem = "burgers", budget = "smoke" }]
     assert {s.budget for s in specs if s.problem == "burgers"} == {"smoke"}
 
 
+def test_a_line_with_no_expansion_and_no_controls_runs_the_baseline_alone():
+    """The longer budget of the held-out test needs the baseline only (issue 18)."""
+    text = """[study]
+budget = "smoke"
+seeds = 2
+controls = ["fill0"]
+config = [{ problem = "qcd_eos" },
+          { problem = "qcd_eos", budget = "quick", expand = [], controls = [] }]
+"""
+    specs = parse_preset(text, name="held-out").specs()
+    assert {(s.budget, Arm.of(s).label) for s in specs} == {
+        ("smoke", "baseline"), ("smoke", "n=4 fill=3.142 append"),
+        ("smoke", "n=4 fill=0 append"), ("quick", "baseline")}
+    assert sum(s.budget == "quick" for s in specs) == 2  # one per seed
+
+
 def test_all_methods_and_all_controls_take_what_each_configuration_can():
     """methods = "all": hard-bc only where the problem declares an ansatz; controls = "all":
     equivariant only with declared symmetries, the bias controls only through a linear
     first map (not the interleaved images)."""
     from physym.runner import methods_for
     from physym.registry import get_problem
-    from physym.study.preset import Arm
 
     text = """[study]
 budget = "smoke"

@@ -22,9 +22,12 @@ class PresetError(ValueError):
     """A preset that cannot be found, parsed or expanded; the message says which and why."""
 
 
-def int_list(value: Any, what: str, *, minimum: int = 0) -> tuple[int, ...]:
+def int_list(value: Any, what: str, *, minimum: int = 0,
+             empty: bool = False) -> tuple[int, ...]:
+    """``value`` (an integer or a list of them, each ``>= minimum``) as a tuple; an empty list
+    only where ``empty`` allows it."""
     values = value if isinstance(value, list) else [value]
-    if not values:
+    if not values and not empty:
         raise PresetError(f"{what} must be a non-empty list of integers >= {minimum}, got []")
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int) or v < minimum:

@@ -207,7 +207,8 @@ def budget_lines(st: StudyStats) -> list[str]:
                          + (f"{pct(p.relative_change)} [{pct(p.ratio_low - 1)}, "
                             f"{pct(p.ratio_high - 1)}] | {fmt(p.p_t, '.3f')} | {p.verdict} |"
                             if p else "– | – | no primary arm |"))
-            verdicts.append((c.budget, p.verdict if p else "no primary arm"))
+            if p is not None:  # a baseline-only budget serves the held-out test alone
+                verdicts.append((c.budget, p.verdict))
         changed = len({verdict for _, verdict in verdicts}) > 1
         tested = [(c.budget + (f" ({ONE_SEED})" if fragile else ""), ok)
                   for c, (_, ok, fragile) in zip(configs, cells) if ok is not None]
@@ -216,7 +217,8 @@ def budget_lines(st: StudyStats) -> list[str]:
                 "Its baseline has converged by the held-out test at "
                 + (", ".join(passed) if passed else f"none of the {len(tested)} budget(s) "
                    "tested") + ".")
-        sentences.append(f"- {family}: the verdict {'changes' if changed else 'does not change'}"
-                         f" with the budget ({'; '.join(f'{b}: {v}' for b, v in verdicts)})."
-                         f" {held}")
+        verdict = ("no primary arm ran at two of its budgets" if len(verdicts) < 2 else
+                   f"the verdict {'changes' if changed else 'does not change'} with the budget")
+        sentences.append(f"- {family}: {verdict} "
+                         f"({'; '.join(f'{b}: {v}' for b, v in verdicts) or 'none'}). {held}")
     return lines + ["", *sentences]

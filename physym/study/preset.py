@@ -25,7 +25,9 @@ given by its path. It looks like::
 Each entry of ``config`` is one line: ``problem`` (a registry name or ``file.py:Class``),
 optional ``task``, ``models`` (default: every model of the task), ``params``, ``budget``,
 ``budget_overrides``, ``data_seed``, and per-config ``expand``/``fill``/``seeds``/``controls``/
-``methods``.
+``methods``. ``expand = []`` with ``controls = []`` runs a configuration's baseline alone: the
+longer budget of the held-out convergence test (:mod:`physym.convergence`), which needs no
+expanded arm. Such a line has no primary arm, so the headline does not count it.
 
 ``methods = ["adam-lbfgs", "laaf"]`` (in ``[study]`` for every PINN configuration, or per
 config) trains each PINN configuration once per training method
@@ -242,7 +244,8 @@ def _config(raw: Any, i: int) -> ConfigEntry:
         budget_overrides=str_pairs(raw.get("budget_overrides", {}),
                                     f"config {i + 1} budget_overrides"),
         data_seed=int_list(raw["data_seed"], "data_seed")[0] if "data_seed" in raw else None,
-        expand=int_list(raw["expand"], "expand", minimum=1) if "expand" in raw else None,
+        expand=(int_list(raw["expand"], f"config {i + 1} expand", minimum=1, empty=True)
+                if "expand" in raw else None),
         fill=fill_list(raw["fill"], "fill") if "fill" in raw else None,
         seeds=positive_int(raw["seeds"], "seeds") if "seeds" in raw else None,
         layouts=raw.get("layouts"),
