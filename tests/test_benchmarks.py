@@ -357,11 +357,15 @@ def test_references_benchmark_finds_every_solver_backed_problem(common, monkeypa
     assert "burgers" not in names and "taylor_green" not in names
 
 
-@pytest.mark.parametrize("path", sorted(BENCH.glob("presets/*.toml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [*sorted(BENCH.glob("presets/*.toml")),
+                                  *(ROOT / "physym" / "studies" / f"{name}.toml"
+                                    for name in ("quick", "standard"))],
+                         ids=lambda p: p.stem)
 def test_measurement_presets_are_valid_and_their_committed_records_match(path):
-    """Every measurement preset parses and expands to its grid; where its results are
-    committed (``benchmarks/results/study-<name>/``), a record exists for every run of it, so
-    the docs' numbers come from this very preset."""
+    """Every measurement preset (and each shipped preset whose study is committed) parses
+    and expands to its grid; where its results are committed
+    (``benchmarks/results/study-<name>/``), a record exists for every run of it and none for
+    a run it no longer has, so the docs' numbers come from this very preset."""
     from physym.study.preset import load_preset
 
     specs = load_preset(str(path)).specs()
@@ -370,3 +374,4 @@ def test_measurement_presets_are_valid_and_their_committed_records_match(path):
     if results.is_dir():
         have = {f.stem for f in results.glob("*.json")}
         assert [s.key() for s in specs if s.key() not in have] == []
+        assert sorted(have - {s.key() for s in specs}) == []

@@ -284,7 +284,7 @@ def test_a_baseline_only_longer_budget_tests_convergence_without_a_verdict(tmp_p
     assert "| improved (significant) | 1 / 1 |" in text  # the baseline-only line not counted
     assert ("| burgers/pinn/fnn | quick [adam_iterations=20, lbfgs_iterations=0] | 1.919e-01 "
             "| – (longest) | – | – | – | no primary arm |") in text
-    assert ("- burgers/pinn/fnn: no primary arm ran at two of its budgets (quick "
+    assert ("- burgers/pinn/fnn: a verdict at one budget only (quick "
             "[adam_iterations=10, lbfgs_iterations=0]: improved). Its baseline has converged "
             "by the held-out test at quick [adam_iterations=10, lbfgs_iterations=0].") in text
     assert tmp_path / "budget_effect.png" in written

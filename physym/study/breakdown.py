@@ -217,8 +217,9 @@ def budget_lines(st: StudyStats) -> list[str]:
                 "Its baseline has converged by the held-out test at "
                 + (", ".join(passed) if passed else f"none of the {len(tested)} budget(s) "
                    "tested") + ".")
-        verdict = ("no primary arm ran at two of its budgets" if len(verdicts) < 2 else
+        verdict = ({0: "no budget has a verdict", 1: "a verdict at one budget only"}
+                   .get(len(verdicts)) or
                    f"the verdict {'changes' if changed else 'does not change'} with the budget")
-        sentences.append(f"- {family}: {verdict} "
-                         f"({'; '.join(f'{b}: {v}' for b, v in verdicts) or 'none'}). {held}")
+        listed = f" ({'; '.join(f'{b}: {v}' for b, v in verdicts)})" if verdicts else ""
+        sentences.append(f"- {family}: {verdict}{listed}. {held}")
     return lines + ["", *sentences]
