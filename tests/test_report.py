@@ -290,6 +290,26 @@ def test_a_baseline_only_longer_budget_tests_convergence_without_a_verdict(tmp_p
     assert tmp_path / "budget_effect.png" in written
 
 
+def test_a_family_of_baseline_only_budgets_has_no_verdict_sentence():
+    """Two budgets of the baseline alone: the held-out test applies, no verdict is claimed."""
+    import dataclasses
+
+    from physym.study.breakdown import budget_lines
+    from physym.study.stats import analyse
+
+    records = []
+    for steps, base in ((10, 0.2), (20, 0.1)):
+        for seed in range(3):
+            spec = dataclasses.replace(
+                RunSpec("burgers", "pinn", "fnn", Expansion(0), seed, "quick"),
+                budget_overrides=(("adam_iterations", str(steps)), ("lbfgs_iterations", "0")))
+            records.append(RunResult(spec, "ok", error=base * (1 + 0.01 * seed),
+                                     n_params=10).to_dict())
+    text = "\n".join(budget_lines(analyse(records)))
+    assert ("- burgers/pinn/fnn: no budget has a verdict. Its baseline has converged by the "
+            "held-out test at none of the 1 budget(s) tested.") in text
+
+
 def test_a_study_at_one_budget_has_no_budget_section(tmp_path):
     store = RecordStore(tmp_path)
     for r in _records():
