@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from physym.convergence import Phase, training_record
@@ -211,12 +213,17 @@ def test_budget_axis_gives_a_section_and_a_figure(tmp_path):
     assert "| burgers/pinn/fnn | quick | 1.100e-01 | – (longest) |" in text
 
 
+def _adam_only(expansion: Expansion, seed: int, steps: int) -> RunSpec:
+    """A Burgers PINN spec trained by ``steps`` Adam steps alone (a point on a budget axis)."""
+    return dataclasses.replace(RunSpec("burgers", "pinn", "fnn", expansion, seed, "quick"),
+                               budget_overrides=(("adam_iterations", str(steps)),
+                                                 ("lbfgs_iterations", "0")))
+
+
 def test_budget_section_applies_the_held_out_test_to_each_budget_but_the_longest():
     """Baseline mean 0.4 -> 0.2 -> 0.19 -> 0.19 -> 0.1 over Adam-only budgets of 10, 20, 40,
     80 and 120 steps: doubling halved the error (no), then lowered it by 5% (yes: under
     10%), then not at all (yes); the last step is 1.5x, too short a step for the test."""
-    import dataclasses
-
     from physym.study.breakdown import budget_lines
     from physym.study.stats import analyse
 
@@ -224,9 +231,7 @@ def test_budget_section_applies_the_held_out_test_to_each_budget_but_the_longest
     for steps, base in ((10, 0.4), (20, 0.2), (40, 0.19), (80, 0.19), (120, 0.1)):
         for n in (0, 4):
             for seed in range(3):
-                spec = dataclasses.replace(
-                    RunSpec("burgers", "pinn", "fnn", Expansion(n), seed, "quick"),
-                    budget_overrides=(("adam_iterations", str(steps)), ("lbfgs_iterations", "0")))
+                spec = _adam_only(Expansion(n), seed, steps)
                 error = base * (1 + 0.01 * (seed - 1)) * (1.0 if n == 0 else 1.0 + 0.01 * seed)
                 records.append(RunResult(spec, "ok", error=error, n_params=10).to_dict())
     text = "\n".join(budget_lines(analyse(records)))
@@ -241,8 +246,6 @@ def test_budget_section_applies_the_held_out_test_to_each_budget_but_the_longest
 def test_budget_section_flags_a_held_out_answer_that_one_seed_decides():
     """Baseline 0.2 in every seed at 10 Adam steps; at 20 steps 0.19, 0.19 and 0.1: the mean
     fell 20% (no), but without seed 2 it fell 5% (yes)."""
-    import dataclasses
-
     from physym.study.breakdown import budget_lines
     from physym.study.stats import analyse
 
@@ -250,9 +253,7 @@ def test_budget_section_flags_a_held_out_answer_that_one_seed_decides():
     for steps, errors in ((10, (0.2, 0.2, 0.2)), (20, (0.19, 0.19, 0.1))):
         for n in (0, 4):
             for seed in range(3):
-                spec = dataclasses.replace(
-                    RunSpec("burgers", "pinn", "fnn", Expansion(n), seed, "quick"),
-                    budget_overrides=(("adam_iterations", str(steps)), ("lbfgs_iterations", "0")))
+                spec = _adam_only(Expansion(n), seed, steps)
                 records.append(RunResult(spec, "ok", error=errors[seed] * (1 + 0.1 * n),
                                          n_params=10).to_dict())
     text = "\n".join(budget_lines(analyse(records)))
@@ -265,15 +266,11 @@ def test_budget_section_flags_a_held_out_answer_that_one_seed_decides():
 def test_a_baseline_only_longer_budget_tests_convergence_without_a_verdict(tmp_path):
     """The held-out test's longer budget may run the baseline alone (preset ``expand = []``):
     it tests the shorter budget, gets no verdict of its own and is not counted."""
-    import dataclasses
-
     records = []
     for steps, base, arms in ((10, 0.2, (0, 4)), (20, 0.19, (0,))):
         for n in arms:
             for seed in range(3):
-                spec = dataclasses.replace(
-                    RunSpec("burgers", "pinn", "fnn", Expansion(n), seed, "quick"),
-                    budget_overrides=(("adam_iterations", str(steps)), ("lbfgs_iterations", "0")))
+                spec = _adam_only(Expansion(n), seed, steps)
                 error = base * (1 + 0.01 * seed) * (0.5 + 0.02 * seed if n else 1.0)
                 records.append(RunResult(spec, "ok", error=error, n_params=10).to_dict())
     store = RecordStore(tmp_path)
@@ -292,17 +289,13 @@ def test_a_baseline_only_longer_budget_tests_convergence_without_a_verdict(tmp_p
 
 def test_a_family_of_baseline_only_budgets_has_no_verdict_sentence():
     """Two budgets of the baseline alone: the held-out test applies, no verdict is claimed."""
-    import dataclasses
-
     from physym.study.breakdown import budget_lines
     from physym.study.stats import analyse
 
     records = []
     for steps, base in ((10, 0.2), (20, 0.1)):
         for seed in range(3):
-            spec = dataclasses.replace(
-                RunSpec("burgers", "pinn", "fnn", Expansion(0), seed, "quick"),
-                budget_overrides=(("adam_iterations", str(steps)), ("lbfgs_iterations", "0")))
+            spec = _adam_only(Expansion(0), seed, steps)
             records.append(RunResult(spec, "ok", error=base * (1 + 0.01 * seed),
                                      n_params=10).to_dict())
     text = "\n".join(budget_lines(analyse(records)))
@@ -322,7 +315,6 @@ def test_a_study_at_one_budget_has_no_budget_section(tmp_path):
 def test_budget_axis_over_overrides_groups_one_family():
     """A budget is a name with its overrides: quick with more Adam steps is a second point of
     the same configuration's axis, ordered by training length."""
-    import dataclasses
 
     from physym.study.breakdown import budget_axis
     from physym.study.stats import analyse

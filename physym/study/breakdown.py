@@ -209,7 +209,6 @@ def budget_lines(st: StudyStats) -> list[str]:
                             if p else "– | – | no primary arm |"))
             if p is not None:  # a baseline-only budget serves the held-out test alone
                 verdicts.append((c.budget, p.verdict))
-        changed = len({verdict for _, verdict in verdicts}) > 1
         tested = [(c.budget + (f" ({ONE_SEED})" if fragile else ""), ok)
                   for c, (_, ok, fragile) in zip(configs, cells) if ok is not None]
         passed = [budget for budget, ok in tested if ok]
@@ -217,9 +216,11 @@ def budget_lines(st: StudyStats) -> list[str]:
                 "Its baseline has converged by the held-out test at "
                 + (", ".join(passed) if passed else f"none of the {len(tested)} budget(s) "
                    "tested") + ".")
-        verdict = ({0: "no budget has a verdict", 1: "a verdict at one budget only"}
-                   .get(len(verdicts)) or
-                   f"the verdict {'changes' if changed else 'does not change'} with the budget")
+        if len(verdicts) >= 2:
+            changed = len({v for _, v in verdicts}) > 1
+            verdict = f"the verdict {'changes' if changed else 'does not change'} with the budget"
+        else:
+            verdict = "a verdict at one budget only" if verdicts else "no budget has a verdict"
         listed = f" ({'; '.join(f'{b}: {v}' for b, v in verdicts)})" if verdicts else ""
         sentences.append(f"- {family}: {verdict}{listed}. {held}")
     return lines + ["", *sentences]
