@@ -21,6 +21,7 @@ from physym.io import atomic_path, write_netcdf
 from physym.spec import RunSpec
 from physym.study.breakdown import breakdown_dict, breakdown_lines, budget_axis, budget_lines
 from physym.study.preset import Arm, config_label
+from physym.study.sensitivity import sensitivity, sensitivity_lines, sensitivity_sentence
 from physym.study.stats import PAPER_FRACTION, ZERO_ERROR, ConfigStats, StudyStats, \
     analyse, natural_key, reproduced_fraction
 from physym.study.store import RecordStore
@@ -171,7 +172,7 @@ def _devices(records: list[dict[str, Any]]) -> list[str]:
 
 def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list[dict],
               missing: int, problems: list[str], records: list[dict[str, Any]]) -> str:
-    h = st.headline
+    h, sens = st.headline, sensitivity(st)
     lines = [f"# physym study report: {meta.get('preset', 'unnamed')}", ""]
     if meta.get("description"):
         lines += [meta["description"], ""]
@@ -197,7 +198,8 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
         f"| paper (arXiv 2409.06402) | – | ≈{PAPER_FRACTION:.2f} | – |", "",
         f"{h['worse']} configuration(s) got significantly worse, {h['no_change']} showed no "
         f"significant change; {_matched_sentence(h)} {_unlearned_sentence(h)} "
-        f"{_stalled_sentence(h)}", *breakdown_lines(st), "", "## Per configuration", "",
+        f"{_stalled_sentence(h)} {sensitivity_sentence(sens)}", *breakdown_lines(st), "",
+        "## Per configuration", "",
         "Errors are relative L2 on held-out data, mean ± std over seeds. *change* is the "
         "geometric mean of the paired error ratios minus one, with its 95% interval.", "",
         "| configuration | baseline | primary | change [95% CI] | p (t) | p (Wilcoxon) | verdict "
@@ -221,6 +223,7 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
             f"{fmt(p.p_t, '.3f') if p else '–'} | {fmt(p.p_wilcoxon, '.3f') if p else '–'} | "
             f"{p.verdict if p else 'no primary arm'} | {best} | {vs.get('fill0', '–')} | "
             f"{vs.get('matched', '–')} | {params} | {_unstalled(c)} |")
+    lines += sensitivity_lines(sens)
     lines += _mechanism(st)
     lines += budget_lines(st)
     lines += ["", "## All arms", "", "Errors by seed are relative L2 errors, seed: error.", "",
@@ -337,6 +340,7 @@ def stats_dataset(st: StudyStats, records: dict[str, dict[str, Any]]) -> Any:
          "n_params": (("config", "arm"), params)},
         coords={"config": configs, "arm": arms, "seed": seeds},
         attrs={"headline": json.dumps(h), "by_group": json.dumps(breakdown_dict(st)),
+               "sensitivity": json.dumps(sensitivity(st)),
                "alpha": st.alpha, "primary": st.primary_label},
     )
 

@@ -82,6 +82,7 @@ class PairedTest:
     p_t: float
     p_wilcoxon: float
     verdict: str
+    sd_log: float = math.nan  #: sample std of the paired log error ratios (>= 2 pairs)
 
     @property
     def relative_change(self) -> float:
@@ -117,7 +118,7 @@ def compare_arms(errors: dict[int, float], reference: dict[int, float], *, alpha
         verdict = "improved" if d.mean() < 0 else "worse"
     else:
         verdict = "no significant change"
-    return PairedTest(arm, ref, k, ratio, low, high, mean_change, p_t, p_w, verdict)
+    return PairedTest(arm, ref, k, ratio, low, high, mean_change, p_t, p_w, verdict, sd)
 
 
 def wilson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
