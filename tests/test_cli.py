@@ -42,6 +42,29 @@ def test_solve_smoke_writes_results(tmp_path, problem, task):
     assert (run_dir / "comparison.png").stat().st_size > 10_000
     assert data["summary"]["baseline"]["n_ok"] == 1 == data["summary"]["expanded"]["n_ok"]
     assert "baseline" in result.stdout and "expanded" in result.stdout
+    assert data["paired"]["expanded"]["pairs"] == 1
+    assert "too few for a paired test" in result.stdout
+
+
+def test_solve_prints_the_paired_test_and_what_its_seeds_could_detect(tmp_path):
+    from physym.study.sensitivity import detectable_improvement
+    from physym.study.stats import compare_arms
+
+    result = _run(["solve", "qcd_eos", "--budget", "smoke", "--seeds", "3", "--device", "cpu",
+                   "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = list(tmp_path.iterdir())
+    data = json.loads((run_dir / "results.json").read_text())
+    errors = {n: {r["spec"]["seed"]: r["error"] for r in data["runs"]
+                  if r["spec"]["expansion"]["n"] == n} for n in (0, 4)}
+    t = compare_arms(errors[4], errors[0])
+    paired = data["paired"]["expanded"]
+    assert paired["pairs"] == 3 and paired["verdict"] == t.verdict
+    assert paired["ratio"] == pytest.approx(t.ratio) and paired["p_t"] == pytest.approx(t.p_t)
+    assert paired["detectable_improvement"] == pytest.approx(detectable_improvement(t.sd_log, 3))
+    text = " ".join(result.stdout.split())  # rich wraps long lines
+    assert "expanded vs baseline over 3 paired seeds (t-test on log error, α = 0.05)" in text
+    assert f"p = {t.p_t:.2g}, {t.verdict}" in text
 
 
 BAD = [

@@ -19,7 +19,7 @@ import typer
 from rich.table import Table
 
 from physym._version import __version__
-from physym._text import fmt
+from physym._text import fmt, pct
 from physym.cli._common import (UsageError, check_out_dir, device_option, err, fail,
                                 fill_option, layout_option, model_option, out, param_option,
                                 problem_argument, task_option, parse_param_options, progress_bar, set_threads,
@@ -69,6 +69,44 @@ def _paired_caption(comparison: Any) -> str:
     note = f"; {failed} run(s) failed" if failed else ""
     return (f"expanded: {exp.describe()}; mean over seeds; expanded better in "
             f"{better}/{len(pairs)} paired seeds{note}")
+
+
+def _paired(comparison: Any, *, alpha: float = 0.05) -> tuple[list[str], dict[str, Any]]:
+    """Each arm against the baseline as the study judges it (a paired t-test on log errors
+    over seeds, :func:`physym.study.stats.compare_arms`), and what its seeds could detect
+    (:mod:`physym.study.sensitivity`): printed lines, and a dict for results.json."""
+    import math  # noqa: PLC0415
+
+    from physym.study.sensitivity import MAX_SEEDS, detectable_improvement, seeds_needed  # noqa: PLC0415
+    from physym.study.stats import compare_arms  # noqa: PLC0415
+
+    def errors(results: list[Any]) -> dict[int, float]:  # a zero error has no logarithm
+        return {r.spec.seed: r.error for r in results
+                if r.status == "ok" and math.isfinite(r.error) and r.error > 0}
+
+    base, lines, record = errors(comparison.baseline), [], {}
+    for arm, results in comparison.arms.items():
+        if arm == "baseline":
+            continue
+        t = compare_arms(errors(results), base, alpha=alpha)
+        det = detectable_improvement(t.sd_log, t.n_pairs, alpha=alpha)
+        need = seeds_needed(t.sd_log, 0.25, alpha=alpha)
+        record[arm] = {"pairs": t.n_pairs, "ratio": t.ratio, "ratio_ci95": [t.ratio_low, t.ratio_high],
+                       "p_t": t.p_t, "verdict": t.verdict, "alpha": alpha, "sd_log": t.sd_log,
+                       "detectable_improvement": det, "seeds_for_25": need}
+        if t.n_pairs < 2:
+            lines.append(f"{arm}: {t.n_pairs} seed pair(s), too few for a paired test "
+                         f"(--seeds 3 or more)")
+            continue
+        line = (f"{arm} vs baseline over {t.n_pairs} paired seeds (t-test on log error, "
+                f"α = {alpha:g}): {pct(t.relative_change)} [{pct(t.ratio_low - 1)}, "
+                f"{pct(t.ratio_high - 1)}] in the geometric mean, p = {t.p_t:.2g}, {t.verdict}")
+        if math.isfinite(det):
+            line += (f"; at this spread {t.n_pairs} seeds detect (80% power) only an "
+                     f"improvement of {det:.0%} or more, and a 25% one would take "
+                     + (f"{need} seeds" if need else f"more than {MAX_SEEDS}"))
+        lines.append(line)
+    return lines, record
 
 
 def solve_command(
@@ -162,6 +200,9 @@ def solve_command(
     title = (f"{family.name} / {task_name} / {model_name}{'+' + method if method else ''} — "
              f"budget {budget}, {n_seeds} seed(s), {dev}")
     out.print(_results_table(comparison, title, prob.error_label))
+    paired_lines, paired = _paired(comparison)
+    for line in paired_lines:
+        out.print(line)
     if prob.table_metrics:
         out.print(_metrics_table(comparison, prob.table_metrics, prob.table_title,
                                  prob.table_format))
@@ -175,7 +216,7 @@ def solve_command(
         "params": prob.describe(), "device": str(dev), "seeds": n_seeds,
         "data_seed": data_seed, "data": data_file, "wall_time": wall,
         "table_metrics": list(prob.table_metrics), "table_title": prob.table_title,
-        "error_label": prob.error_label,
+        "error_label": prob.error_label, "paired": paired,
     })
     out.print(f"results written to {run_dir}")
     failed = sum(r.status != "ok" for rs in comparison.arms.values() for r in rs)
