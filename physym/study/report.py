@@ -17,7 +17,7 @@ import numpy as np
 
 from physym._text import fmt, pct
 from physym.convergence import generalisation_ratio
-from physym.io import atomic_path, write_netcdf
+from physym.io import atomic_path, json_safe, write_netcdf
 from physym.spec import RunSpec
 from physym.study.breakdown import breakdown_dict, breakdown_lines, budget_axis, budget_lines
 from physym.study.preset import Arm, config_label
@@ -340,7 +340,7 @@ def stats_dataset(st: StudyStats, records: dict[str, dict[str, Any]]) -> Any:
          "n_params": (("config", "arm"), params)},
         coords={"config": configs, "arm": arms, "seed": seeds},
         attrs={"headline": json.dumps(h), "by_group": json.dumps(breakdown_dict(st)),
-               "sensitivity": json.dumps(sensitivity(st)),
+               "sensitivity": json.dumps(json_safe(sensitivity(st)), allow_nan=False),
                "alpha": st.alpha, "primary": st.primary_label},
     )
 

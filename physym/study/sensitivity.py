@@ -12,7 +12,8 @@ log error ratios have sample standard deviation ``s``:
 * **seeds needed**: the smallest ``k`` at which an improvement of a given size is detectable
   so, at the same spread.
 * **ruled out**: the comparison's own 95% interval excludes an improvement of a given size
-  (its lower end lies above ``-size``). This assumes no spread; it is the study's interval.
+  (its lower end lies above ``-size``). This needs no model of the spread: it is the
+  study's own interval.
 
 ``s`` comes from the same few pairs (2 degrees of freedom with three seeds), so the first two
 are estimates of the study's resolution, not guarantees. Configurations where neither arm
