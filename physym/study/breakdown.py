@@ -32,7 +32,7 @@ from physym.convergence import (BUDGET_CRITERION, MIN_BUDGET_FACTOR, held_out_co
 from physym.models.pinn_methods import DEFAULT_METHOD
 from physym.runner import training_budget
 from physym.study.arms import parse_budget_label
-from physym.study.stats import ConfigStats, StudyStats, counted, verdict_counts, wilson
+from physym.study.stats import ArmStats, ConfigStats, StudyStats, counted, verdict_counts, wilson
 
 __all__ = ["GroupCount", "GROUPINGS", "breakdown", "breakdown_dict", "breakdown_lines",
            "budget_axis", "budget_lines"]
@@ -152,6 +152,16 @@ ONE_SEED = "one seed decides"
 FRAGILE = f"; {ONE_SEED}"
 
 
+def _common_means(base: ArmStats | None, longer: ArmStats | None) -> tuple[float, float, int]:
+    """Mean errors of two budgets' baselines over the seeds both ran, and how many: the
+    held-out test compares like with like (a seed still to run at one budget is left out)."""
+    seeds = sorted(set(base.errors) & set(longer.errors)) if base and longer else []
+    if not seeds:
+        return math.nan, math.nan, 0
+    return (math.fsum(base.errors[s] for s in seeds) / len(seeds),
+            math.fsum(longer.errors[s] for s in seeds) / len(seeds), len(seeds))
+
+
 def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None, bool]]:
     """Per budget in order, the held-out test against the next budget: the table cell (the
     change of the baseline's mean error, how much longer the next budget trains and the
@@ -159,10 +169,12 @@ def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None, bool]]
     it; ``– (longest)`` for the last), the answer itself (``None`` where the test does not
     apply) and whether one seed decides it."""
     bases = [c.role("baseline") for c in configs]
-    means = [b.mean if b else math.nan for b in bases]
     cells: list[tuple[str, bool | None, bool]] = []
-    for i, (here, longer) in enumerate(zip(means, means[1:])):
+    for i in range(len(configs) - 1):
+        here, longer, common = _common_means(bases[i], bases[i + 1])
         factor, ok = _factor(configs[i], configs[i + 1]), held_out_converged(here, longer)
+        partial = (f"; over the {common} seeds both ran" if bases[i] and bases[i + 1] and
+                   common < max(len(bases[i].errors), len(bases[i + 1].errors)) else "")
         if factor is None:
             cells.append(("– (other settings)", None, False))
         elif ok is None:
@@ -173,7 +185,8 @@ def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None, bool]]
         else:
             fragile = bool(held_out_fragile(bases[i].errors, bases[i + 1].errors))
             cells.append((f"{pct(longer / here - 1)} at {factor:.3g}x "
-                          f"({'yes' if ok else 'no'}{FRAGILE if fragile else ''})", ok, fragile))
+                          f"({'yes' if ok else 'no'}{FRAGILE if fragile else ''}{partial})",
+                          ok, fragile))
     return [*cells, ("– (longest)", None, False)]
 
 
@@ -188,7 +201,8 @@ def budget_lines(st: StudyStats) -> list[str]:
              "Each configuration that ran at two or more budgets (a budget name with its "
              "overrides: a longer training, more points, another optimiser setting), its "
              "primary comparison at each (figure: `budget_effect.png`). *next budget*: the "
-             "change of the baseline's mean error at the next budget, how many times longer "
+             "change of the baseline's mean error at the next budget (over the seeds both "
+             "budgets ran), how many times longer "
              "it trains, and whether the baseline has converged by the held-out test (its "
              f"{BUDGET_CRITERION}{FRAGILE}: leaving one seed out of both budgets changes "
              "that answer); *other settings*: the next budget differs in more than "
