@@ -43,7 +43,7 @@ from typing import Any, Mapping, Sequence
 
 __all__ = ["BUDGET_CRITERION", "CRITERION", "GAP_TASKS", "LENGTH_FIELDS", "MAX_BUDGET_GAIN",
            "MAX_TAIL_DROP", "MIN_BUDGET_FACTOR", "Phase", "STALL_FRACTION", "STOP_REASONS",
-           "TAIL_FRACTION", "HISTORY_POINTS", "downsample", "epoch_record", "tail_drop",
+           "TAIL_FRACTION", "HISTORY_POINTS", "common_means", "downsample", "epoch_record", "tail_drop",
            "generalisation_ratio", "held_out_converged", "held_out_fragile", "training_factor",
            "training_record"]
 
@@ -179,6 +179,18 @@ def held_out_converged(error: float, longer_error: float) -> bool | None:
     return bool((error - longer_error) / error < MAX_BUDGET_GAIN)
 
 
+def common_means(errors: Mapping[int, float],
+                 longer_errors: Mapping[int, float]) -> tuple[float, float, int]:
+    """Mean errors at a budget and at the next longer one over the seeds both ran, and how
+    many: the held-out test compares like with like (a seed still to run at one budget is
+    left out of both). NaN means and 0 when no seed ran at both."""
+    seeds = sorted(set(errors) & set(longer_errors))
+    if not seeds:
+        return math.nan, math.nan, 0
+    return (math.fsum(errors[s] for s in seeds) / len(seeds),
+            math.fsum(longer_errors[s] for s in seeds) / len(seeds), len(seeds))
+
+
 def held_out_fragile(errors: Mapping[int, float],
                      longer_errors: Mapping[int, float]) -> bool | None:
     """Does one seed decide the held-out test? The test (:func:`held_out_converged`) on the
@@ -201,8 +213,8 @@ def held_out_fragile(errors: Mapping[int, float],
         return None
 
     def answer(kept: list[int]) -> bool | None:
-        return held_out_converged(math.fsum(errors[s] for s in kept) / len(kept),
-                                  math.fsum(longer_errors[s] for s in kept) / len(kept))
+        here, longer, _ = common_means({s: errors[s] for s in kept}, longer_errors)
+        return held_out_converged(here, longer)
 
     full = answer(seeds)
     if full is None:

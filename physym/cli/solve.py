@@ -8,6 +8,7 @@ with code 2 before anything is trained or written.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import time
 from datetime import datetime, timezone
@@ -75,8 +76,6 @@ def _paired(comparison: Any, *, alpha: float = 0.05) -> tuple[list[str], dict[st
     """Each arm against the baseline as the study judges it (a paired t-test on log errors
     over seeds, :func:`physym.study.stats.compare_arms`), and what its seeds could detect
     (:mod:`physym.study.sensitivity`): printed lines, and a dict for results.json."""
-    import math  # noqa: PLC0415
-
     from physym.study.sensitivity import MAX_SEEDS, detectable_improvement, seeds_needed  # noqa: PLC0415
     from physym.study.stats import compare_arms  # noqa: PLC0415
 

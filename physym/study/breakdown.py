@@ -27,12 +27,12 @@ from typing import Any, Callable
 
 from physym._text import fmt, pct
 from physym.budgets import BUDGET_NAMES
-from physym.convergence import (BUDGET_CRITERION, MIN_BUDGET_FACTOR, held_out_converged,
-                                held_out_fragile, training_factor)
+from physym.convergence import (BUDGET_CRITERION, MIN_BUDGET_FACTOR, common_means,
+                                held_out_converged, held_out_fragile, training_factor)
 from physym.models.pinn_methods import DEFAULT_METHOD
 from physym.runner import training_budget
 from physym.study.arms import parse_budget_label
-from physym.study.stats import ArmStats, ConfigStats, StudyStats, counted, verdict_counts, wilson
+from physym.study.stats import ConfigStats, StudyStats, counted, verdict_counts, wilson
 
 __all__ = ["GroupCount", "GROUPINGS", "breakdown", "breakdown_dict", "breakdown_lines",
            "budget_axis", "budget_lines"]
@@ -152,16 +152,6 @@ ONE_SEED = "one seed decides"
 FRAGILE = f"; {ONE_SEED}"
 
 
-def _common_means(base: ArmStats | None, longer: ArmStats | None) -> tuple[float, float, int]:
-    """Mean errors of two budgets' baselines over the seeds both ran, and how many: the
-    held-out test compares like with like (a seed still to run at one budget is left out)."""
-    seeds = sorted(set(base.errors) & set(longer.errors)) if base and longer else []
-    if not seeds:
-        return math.nan, math.nan, 0
-    return (math.fsum(base.errors[s] for s in seeds) / len(seeds),
-            math.fsum(longer.errors[s] for s in seeds) / len(seeds), len(seeds))
-
-
 def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None, bool]]:
     """Per budget in order, the held-out test against the next budget: the table cell (the
     change of the baseline's mean error, how much longer the next budget trains and the
@@ -171,10 +161,10 @@ def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None, bool]]
     bases = [c.role("baseline") for c in configs]
     cells: list[tuple[str, bool | None, bool]] = []
     for i in range(len(configs) - 1):
-        here, longer, common = _common_means(bases[i], bases[i + 1])
+        a, b = (x.errors if x else {} for x in bases[i : i + 2])
+        here, longer, common = common_means(a, b)
         factor, ok = _factor(configs[i], configs[i + 1]), held_out_converged(here, longer)
-        partial = (f"; over the {common} seeds both ran" if bases[i] and bases[i + 1] and
-                   common < max(len(bases[i].errors), len(bases[i + 1].errors)) else "")
+        partial = f"; over the {common} seeds both ran" if common < max(len(a), len(b)) else ""
         if factor is None:
             cells.append(("– (other settings)", None, False))
         elif ok is None:

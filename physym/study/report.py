@@ -171,8 +171,9 @@ def _devices(records: list[dict[str, Any]]) -> list[str]:
 
 
 def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list[dict],
-              missing: int, problems: list[str], records: list[dict[str, Any]]) -> str:
-    h, sens = st.headline, sensitivity(st)
+              missing: int, problems: list[str], records: list[dict[str, Any]],
+              sens: dict[str, Any]) -> str:
+    h = st.headline
     lines = [f"# physym study report: {meta.get('preset', 'unnamed')}", ""]
     if meta.get("description"):
         lines += [meta["description"], ""]
@@ -305,8 +306,11 @@ def _mechanism(st: StudyStats) -> list[str]:
     return lines
 
 
-def stats_dataset(st: StudyStats, records: dict[str, dict[str, Any]]) -> Any:
-    """An ``xarray.Dataset``: errors ``(config, arm, seed)`` and comparisons ``(config, arm)``."""
+def stats_dataset(st: StudyStats, records: dict[str, dict[str, Any]],
+                  sens: dict[str, Any] | None = None) -> Any:
+    """An ``xarray.Dataset``: errors ``(config, arm, seed)`` and comparisons ``(config, arm)``;
+    ``sens`` is :func:`~physym.study.sensitivity.sensitivity` of ``st`` (computed when
+    ``None``)."""
     import xarray as xr  # noqa: PLC0415
 
     configs = [c.label for c in st.configs]
@@ -340,7 +344,8 @@ def stats_dataset(st: StudyStats, records: dict[str, dict[str, Any]]) -> Any:
          "n_params": (("config", "arm"), params)},
         coords={"config": configs, "arm": arms, "seed": seeds},
         attrs={"headline": json.dumps(h), "by_group": json.dumps(breakdown_dict(st)),
-               "sensitivity": json.dumps(json_safe(sensitivity(st)), allow_nan=False),
+               "sensitivity": json.dumps(json_safe(sens if sens is not None else sensitivity(st)),
+                                         allow_nan=False),
                "alpha": st.alpha, "primary": st.primary_label},
     )
 
@@ -364,16 +369,16 @@ def build_report(root: Path) -> tuple[StudyStats, list[Path]]:
     st = analyse(records.values(), primary_n=analysis.get("primary_n", 4),
                  primary_fill=analysis.get("primary_fill", math.pi),
                  alpha=analysis.get("alpha", 0.05))
-    failed = [r for r in records.values() if r["status"] != "ok"]
+    failed, sens = [r for r in records.values() if r["status"] != "ok"], sensitivity(st)
     corrupt_keys = {line.split(".json:")[0] for line in problems}  # counted once, as corrupt
     missing = len(set(meta.get("keys", [])) - set(records) - corrupt_keys)
     written = []
     path = root / "report.md"
     with atomic_path(path) as tmp:
         tmp.write_text(_markdown(meta, st, len(records), failed, missing, problems,
-                                 list(records.values())))
+                                 list(records.values()), sens))
     written.append(path)
-    write_netcdf(root / "results.nc", stats_dataset(st, records))
+    write_netcdf(root / "results.nc", stats_dataset(st, records, sens))
     written.append(root / "results.nc")
     written.append(plot_improvement(st, root / "improvement.png"))
     written.append(plot_error_vs_expansion(st, root / "error_vs_expansion.png"))
