@@ -10,6 +10,7 @@ import xarray as xr
 from typer.testing import CliRunner
 
 from physym.cli import app
+from physym.cli.study import run_line
 from physym.study.store import deterministic_part
 
 runner = CliRunner()
@@ -48,6 +49,31 @@ def test_smoke_study_writes_records_report_and_figures(local_study):
     ds.close()
     for name in ("improvement.png", "error_vs_expansion.png"):
         assert (root / name).stat().st_size > 10_000
+
+
+def test_a_log_gets_one_line_per_finished_run(local_study):
+    """No terminal (a log file, a batch job): each finished run prints its own line."""
+    _, result = local_study
+    lines = [ln for ln in result.output.splitlines() if ln.startswith("[")]
+    assert [ln.split("]")[0] for ln in lines] == [f"[{i}/24" for i in range(1, 25)]
+    assert all(": ok, error " in ln and " seed " in ln and "eta " in ln for ln in lines)
+    assert lines[-1].endswith("eta 0:00:00)")
+    assert any("burgers/operator/fno" in ln and "baseline seed 1" in ln for ln in lines)
+
+
+def test_run_line_failed_stalled_and_eta():
+    spec = {"problem": "burgers", "task": "pinn", "model": "pinn", "seed": 2,
+            "expansion": {"n": 4, "fill": 3.141592653589793, "layout": "append"},
+            "budget": "quick", "method": "adam"}
+    failed = {"spec": spec, "status": "failed", "reason": "non-finite training loss",
+              "train_time": 12.4}
+    line = run_line(failed, 1, 4, 100.0)
+    assert line == ("[1/4] burgers/pinn/pinn+adam n=4 fill=3.142 append seed 2: failed: "
+                    "non-finite training loss, 12 s (elapsed 0:01:40, eta 0:05:00)")
+    stalled = {"spec": spec, "status": "ok", "error": 0.05, "train_time": None,
+               "training": {"stalled": True}}
+    assert run_line(stalled, 4, 4, 3725.0).endswith(
+        "seed 2: ok, error 5.000e-02 (stalled) (elapsed 1:02:05, eta 0:00:00)")
 
 
 @pytest.mark.parametrize("executor, label", [

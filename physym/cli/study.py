@@ -8,6 +8,7 @@ exit with code 2 before any run starts.
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -18,7 +19,35 @@ from physym._text import fmt
 from physym.cli._common import (UsageError, check_out_dir, device_option, err, fail, out, progress_bar,
                                 setup_logging, verbose_option)
 
-__all__ = ["study_command", "report_command"]
+__all__ = ["study_command", "report_command", "run_line"]
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def run_line(record: dict[str, Any], done: int, total: int, elapsed: float) -> str:
+    """One line for a finished run, for logs where no progress bar can draw.
+
+    ``[done/total] configuration arm seed N: ok, error E (stalled), T s (elapsed H:MM:SS, eta
+    H:MM:SS)``; the ETA is this session's elapsed time per finished run times the runs left.
+    """
+    from physym.spec import RunSpec  # noqa: PLC0415
+    from physym.study.arms import arm_label, config_label  # noqa: PLC0415
+
+    spec = RunSpec.from_dict(record["spec"])
+    if record["status"] == "ok":
+        status = f"ok, error {fmt(record.get('error'))}"
+        if (record.get("training") or {}).get("stalled"):
+            status += " (stalled)"
+    else:
+        status = f"failed: {record.get('reason') or 'no reason recorded'}"
+    took = record.get("train_time")
+    eta = elapsed / done * (total - done) if done else math.nan
+    return (f"[{done}/{total}] {config_label(spec)} {arm_label(spec)} seed {spec.seed}: {status}"
+            + (f", {took:.{1 if took < 10 else 0}f} s" if isinstance(took, (int, float)) else "")
+            + f" (elapsed {_hms(elapsed)}, eta {_hms(eta) if math.isfinite(eta) else '–'})")
 
 
 def _headline_table(st: Any) -> Table:
@@ -128,10 +157,20 @@ def study_command(
             task = bar.add_task("data", total=None)
             prepare_data(plan.todo, progress=lambda msg: bar.update(task, description=msg))
             bar.update(task, description=f"study {p.name}", total=len(plan.todo), completed=0)
+            # A log file or a batch job's output shows no bar: one line per finished run instead.
+            plain, start, done = not err.is_terminal, time.monotonic(), [0]
+
+            def on_record(record: dict[str, Any]) -> None:
+                bar.advance(task)
+                done[0] += 1
+                if plain:
+                    err.print(run_line(record, done[0], len(plan.todo), time.monotonic() - start),
+                              markup=False, highlight=False, soft_wrap=True)
+
             try:
                 counts = run_study(plan, workers=workers, scheduler=scheduler,
                                    dask_local=dask_local, device=device, threads=threads,
-                                   on_record=lambda r: bar.advance(task))
+                                   on_record=on_record)
             except ExecutorError as exc:
                 fail(str(exc), exc)
         err.print(f"finished: {counts['ok']} ok, {counts['failed']} failed, "
