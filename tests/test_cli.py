@@ -65,6 +65,10 @@ def test_solve_prints_the_paired_test_and_what_its_seeds_could_detect(tmp_path):
     text = " ".join(result.stdout.split())  # rich wraps long lines
     assert "expanded vs baseline over 3 paired seeds (t-test on log error, α = 0.05)" in text
     assert f"p = {t.p_t:.2g}, {t.verdict}" in text
+    # no terminal here: each run's start gets a line (the bar cannot draw)
+    starts = [ln.split(" (elapsed")[0] for ln in result.stderr.splitlines() if ln.startswith("[")]
+    assert starts == [f"[{2 * s + a + 1}/6] seed {s} · {arm}" for s in range(3)
+                      for a, arm in enumerate(("baseline", "expanded"))]
 
 
 BAD = [

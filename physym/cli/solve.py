@@ -184,11 +184,17 @@ def solve_command(
                              progress=lambda k: bar.advance(data_task, k))
     with progress_bar() as bar:
         bar_task = bar.add_task("training", total=steps)
+        # A log file or a batch job's output shows no bar: one line per run as it starts.
+        plain, n_runs, started_runs = not err.is_terminal, (2 + len(extra_arms)) * n_seeds, [0]
 
         def on_run(s: Any) -> None:
             arm = ("equivariant" if s.options.equivariant else
                    "baseline" if s.expansion.is_identity else "expanded")
             bar.update(bar_task, description=f"seed {s.seed} · {arm}")
+            started_runs[0] += 1
+            if plain:
+                err.print(f"[{started_runs[0]}/{n_runs}] seed {s.seed} · {arm} "
+                          f"(elapsed {time.perf_counter() - started:.0f} s)", highlight=False)
 
         comparison = compare(
             problem, expansion=expansion, task=task, model=model_name, seeds=n_seeds,
