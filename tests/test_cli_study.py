@@ -73,7 +73,7 @@ def test_run_line_failed_stalled_and_eta():
     stalled = {"spec": spec, "status": "ok", "error": 0.05, "train_time": None,
                "training": {"stalled": True}}
     assert run_line(stalled, 4, 4, 3725.0).endswith(
-        "seed 2: ok, error 5.000e-02 (stalled) (elapsed 1:02:05, eta 0:00:00)")
+        "seed 2: ok, error 5.000e-02, stalled (elapsed 1:02:05, eta 0:00:00)")
 
 
 @pytest.mark.parametrize("executor, label", [

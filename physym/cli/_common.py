@@ -30,7 +30,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-__all__ = ["out", "err", "UsageError", "fail", "setup_logging", "progress_bar", "set_threads",
+__all__ = ["out", "err", "UsageError", "fail", "setup_logging", "progress_bar", "bar_draws",
+           "set_threads",
            "parse_param_options", "write_run_folder", "check_writable", "check_out_dir", "problem_argument",
            "task_option", "model_option", "fill_option", "layout_option", "device_option",
            "threads_option", "verbose_option", "param_option"]
@@ -74,6 +75,13 @@ def progress_bar(unit: str = "steps") -> Progress:
         TextColumn(unit), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
         console=err, transient=False,
     )
+
+
+def bar_draws() -> bool:
+    """Whether the progress bar can draw: stderr is a terminal. Where it is not (a log file,
+    ``nohup``, a batch job's output) rich draws nothing until the end, and the commands print
+    a plain line per run instead."""
+    return err.is_terminal
 
 
 def set_threads(threads: int | None) -> None:

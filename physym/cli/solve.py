@@ -21,7 +21,7 @@ from rich.table import Table
 
 from physym._version import __version__
 from physym._text import fmt, pct
-from physym.cli._common import (UsageError, check_out_dir, device_option, err, fail,
+from physym.cli._common import (UsageError, bar_draws, check_out_dir, device_option, err, fail,
                                 fill_option, layout_option, model_option, out, param_option,
                                 problem_argument, task_option, parse_param_options, progress_bar, set_threads,
                                 setup_logging, threads_option, verbose_option, write_run_folder)
@@ -184,8 +184,8 @@ def solve_command(
                              progress=lambda k: bar.advance(data_task, k))
     with progress_bar() as bar:
         bar_task = bar.add_task("training", total=steps)
-        # A log file or a batch job's output shows no bar: one line per run as it starts.
-        plain, n_runs, started_runs = not err.is_terminal, (2 + len(extra_arms)) * n_seeds, [0]
+        # where no bar draws (a log), a line as each run starts
+        plain, n_runs, started_runs = not bar_draws(), (2 + len(extra_arms)) * n_seeds, [0]
 
         def on_run(s: Any) -> None:
             arm = ("equivariant" if s.options.equivariant else

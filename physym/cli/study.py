@@ -16,8 +16,8 @@ import typer
 from rich.table import Table
 
 from physym._text import fmt
-from physym.cli._common import (UsageError, check_out_dir, device_option, err, fail, out, progress_bar,
-                                setup_logging, verbose_option)
+from physym.cli._common import (UsageError, bar_draws, check_out_dir, device_option, err, fail, out,
+                                progress_bar, setup_logging, verbose_option)
 
 __all__ = ["study_command", "report_command", "run_line"]
 
@@ -30,7 +30,7 @@ def _hms(seconds: float) -> str:
 def run_line(record: dict[str, Any], done: int, total: int, elapsed: float) -> str:
     """One line for a finished run, for logs where no progress bar can draw.
 
-    ``[done/total] configuration arm seed N: ok, error E (stalled), T s (elapsed H:MM:SS, eta
+    ``[done/total] configuration arm seed N: ok, error E, stalled, T s (elapsed H:MM:SS, eta
     H:MM:SS)``; the ETA is this session's elapsed time per finished run times the runs left.
     """
     from physym.spec import RunSpec  # noqa: PLC0415
@@ -40,7 +40,7 @@ def run_line(record: dict[str, Any], done: int, total: int, elapsed: float) -> s
     if record["status"] == "ok":
         status = f"ok, error {fmt(record.get('error'))}"
         if (record.get("training") or {}).get("stalled"):
-            status += " (stalled)"
+            status += ", stalled"
     else:
         status = f"failed: {record.get('reason') or 'no reason recorded'}"
     took = record.get("train_time")
@@ -157,8 +157,7 @@ def study_command(
             task = bar.add_task("data", total=None)
             prepare_data(plan.todo, progress=lambda msg: bar.update(task, description=msg))
             bar.update(task, description=f"study {p.name}", total=len(plan.todo), completed=0)
-            # A log file or a batch job's output shows no bar: one line per finished run instead.
-            plain, start, done = not err.is_terminal, time.monotonic(), [0]
+            plain, start, done = not bar_draws(), time.monotonic(), [0]  # a log: a line a run
 
             def on_record(record: dict[str, Any]) -> None:
                 bar.advance(task)
