@@ -283,6 +283,24 @@ def test_the_held_out_test_compares_the_seeds_both_budgets_ran():
     assert cells == ["-5.0% at 2x (yes; over the 2 seeds both ran)", "– (longest)"]
 
 
+def test_the_held_out_cell_says_one_seed_in_the_singular():
+    """At 20 steps only seed 0 ran (0.19 against 0.2 at 10 steps): the cell names the one
+    seed both budgets ran, not "the 1 seeds"."""
+    from physym.study.breakdown import budget_lines
+    from physym.study.stats import analyse
+
+    records = []
+    for steps, errors in ((10, (0.2, 0.3, 0.4)), (20, (0.19,))):
+        for seed, error in enumerate(errors):
+            spec = _adam_only(Expansion(0), seed, steps)
+            records.append(RunResult(spec, "ok", error=error, n_params=10).to_dict())
+    text = "\n".join(budget_lines(analyse(records)))
+    cells = [line.split(" | ")[3] for line in text.splitlines()
+             if line.startswith("| burgers/pinn/fnn |")]
+    assert cells[0].endswith("; over the one seed both ran)"), cells
+    assert "1 seeds" not in text
+
+
 def test_a_baseline_only_longer_budget_tests_convergence_without_a_verdict(tmp_path):
     """The held-out test's longer budget may run the baseline alone (preset ``expand = []``):
     it tests the shorter budget, gets no verdict of its own and is not counted."""

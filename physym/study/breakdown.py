@@ -164,7 +164,8 @@ def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None, bool]]
         a, b = (x.errors if x else {} for x in bases[i : i + 2])
         here, longer, common = common_means(a, b)
         factor, ok = _factor(configs[i], configs[i + 1]), held_out_converged(here, longer)
-        partial = f"; over the {common} seeds both ran" if common < max(len(a), len(b)) else ""
+        over = "the one seed" if common == 1 else f"the {common} seeds"
+        partial = f"; over {over} both ran" if common < max(len(a), len(b)) else ""
         if factor is None:
             cells.append(("– (other settings)", None, False))
         elif ok is None:
