@@ -76,6 +76,20 @@ def test_run_line_failed_stalled_and_eta():
         "seed 2: ok, error 5.000e-02, stalled (elapsed 1:02:05, eta 0:00:00)")
 
 
+def test_run_line_eta_counts_the_runs_that_started_together():
+    """Two workers, 6 runs of 2500 s: when the first ends (2500 s), the second is nearly done
+    and 4 more take two rounds, about 5000 s. Counting two finished, the ETA says 6250 s;
+    the elapsed time per finished run alone would say 12500 s. From the second finished run
+    on, the count is the runs finished."""
+    spec = {"problem": "burgers", "task": "operator", "model": "fno", "seed": 0,
+            "expansion": {"n": 0, "fill": 0.0, "layout": "channels"}, "budget": "quick"}
+    record = {"spec": spec, "status": "ok", "error": 1e-3, "train_time": 2500.0}
+    assert run_line(record, 1, 6, 2500.0).endswith("eta 3:28:20)")
+    assert run_line(record, 1, 6, 2500.0, parallel=2).endswith("eta 1:44:10)")
+    assert run_line(record, 2, 6, 2600.0, parallel=2).endswith("eta 1:26:40)")
+    assert run_line(record, 1, 1, 2500.0, parallel=4).endswith("eta 0:00:00)")
+
+
 @pytest.mark.parametrize("executor, label", [
     (["--dask-local", "2"], "dask-local"), (["--workers", "2"], "local x2")])
 def test_other_executors_give_identical_records(local_study, tmp_path, executor, label):

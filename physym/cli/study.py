@@ -27,11 +27,15 @@ def _hms(seconds: float) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def run_line(record: dict[str, Any], done: int, total: int, elapsed: float) -> str:
+def run_line(record: dict[str, Any], done: int, total: int, elapsed: float, *,
+             parallel: int = 1) -> str:
     """One line for a finished run, for logs where no progress bar can draw.
 
     ``[done/total] configuration arm seed N: ok, error E, stalled, T s (elapsed H:MM:SS, eta
-    H:MM:SS)``; the ETA is this session's elapsed time per finished run times the runs left.
+    H:MM:SS)``. The ETA is the runs left times this session's elapsed time per finished run,
+    counting at least ``min(parallel, total)`` runs finished: ``parallel`` runs start
+    together, so when the first of them ends the others are nearly done too (with two
+    workers the first line would otherwise say twice the time left).
     """
     from physym.spec import RunSpec  # noqa: PLC0415
     from physym.study.arms import arm_label, config_label  # noqa: PLC0415
@@ -44,7 +48,7 @@ def run_line(record: dict[str, Any], done: int, total: int, elapsed: float) -> s
     else:
         status = f"failed: {record.get('reason') or 'no reason recorded'}"
     took = record.get("train_time")
-    eta = elapsed / done * (total - done) if done else math.nan
+    eta = elapsed / max(done, min(parallel, total)) * (total - done) if done else math.nan
     return (f"[{done}/{total}] {config_label(spec)} {arm_label(spec)} seed {spec.seed}: {status}"
             + (f", {took:.{1 if took < 10 else 0}f} s" if isinstance(took, (int, float)) else "")
             + f" (elapsed {_hms(elapsed)}, eta {_hms(eta) if math.isfinite(eta) else '–'})")
@@ -163,7 +167,8 @@ def study_command(
                 bar.advance(task)
                 done[0] += 1
                 if plain:
-                    err.print(run_line(record, done[0], len(plan.todo), time.monotonic() - start),
+                    err.print(run_line(record, done[0], len(plan.todo), time.monotonic() - start,
+                                       parallel=dask_local or workers),
                               markup=False, highlight=False, soft_wrap=True)
 
             try:
