@@ -263,15 +263,20 @@ def test_budget_section_flags_a_held_out_answer_that_one_seed_decides():
     assert "none of the 1 budget(s) tested" in text
 
 
-def test_the_held_out_test_compares_the_seeds_both_budgets_ran():
+@pytest.mark.parametrize("longer, cell", [
+    ((0.19, 0.285), "-5.0% at 2x (yes; over the 2 seeds both ran)"),
+    ((0.19,), "-5.0% at 2x (yes; over the one seed both ran)"),
+])
+def test_the_held_out_test_compares_the_seeds_both_budgets_ran(longer, cell):
     """Baselines 0.2, 0.3, 0.4 at 10 Adam steps; at 20 steps only seeds 0 and 1 ran so far,
     0.19 and 0.285: over the common seeds the mean fell 5% (yes), where the 3-seed mean
-    against the 2-seed mean would have said -29% (no)."""
+    against the 2-seed mean would have said -29% (no). With seed 0 alone, the cell names
+    the one seed, not "the 1 seeds"."""
     from physym.study.breakdown import budget_lines
     from physym.study.stats import analyse
 
     records = []
-    for steps, errors in ((10, (0.2, 0.3, 0.4)), (20, (0.19, 0.285))):
+    for steps, errors in ((10, (0.2, 0.3, 0.4)), (20, longer)):
         for n in (0, 4):
             for seed, error in enumerate(errors):
                 spec = _adam_only(Expansion(n), seed, steps)
@@ -280,25 +285,7 @@ def test_the_held_out_test_compares_the_seeds_both_budgets_ran():
     text = "\n".join(budget_lines(analyse(records)))
     cells = [line.split(" | ")[3] for line in text.splitlines()
              if line.startswith("| burgers/pinn/fnn |")]
-    assert cells == ["-5.0% at 2x (yes; over the 2 seeds both ran)", "– (longest)"]
-
-
-def test_the_held_out_cell_says_one_seed_in_the_singular():
-    """At 20 steps only seed 0 ran (0.19 against 0.2 at 10 steps): the cell names the one
-    seed both budgets ran, not "the 1 seeds"."""
-    from physym.study.breakdown import budget_lines
-    from physym.study.stats import analyse
-
-    records = []
-    for steps, errors in ((10, (0.2, 0.3, 0.4)), (20, (0.19,))):
-        for seed, error in enumerate(errors):
-            spec = _adam_only(Expansion(0), seed, steps)
-            records.append(RunResult(spec, "ok", error=error, n_params=10).to_dict())
-    text = "\n".join(budget_lines(analyse(records)))
-    cells = [line.split(" | ")[3] for line in text.splitlines()
-             if line.startswith("| burgers/pinn/fnn |")]
-    assert cells[0].endswith("; over the one seed both ran)"), cells
-    assert "1 seeds" not in text
+    assert cells == [cell, "– (longest)"]
 
 
 def test_a_baseline_only_longer_budget_tests_convergence_without_a_verdict(tmp_path):
