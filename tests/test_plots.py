@@ -91,6 +91,20 @@ def test_budget_effect_puts_the_budgets_on_the_x_axis_in_order(tmp_path, figures
     assert low.get_yscale() == "log"
 
 
+def test_budget_effect_averages_the_baselines_over_the_seeds_all_budgets_ran(tmp_path, figures):
+    """A longer budget run on seeds 0 and 1 only (a held-out-test line): the lower panel
+    compares both budgets over those two seeds, not the shorter one over all three."""
+    records = _records(budgets=("smoke",), factor=0.5) + _records(budgets=("quick",), ns=(0,),
+                                                                  seeds=2)
+    st = analyse(records)
+    plots.plot_budget_effect(st, tmp_path / "budget_effect.png")
+    _, low = figures[0].axes
+    (line,) = low.get_lines()
+    # seeds 0 and 1 score 0.1 and 0.11 at both budgets: flat, where all seeds would give 0.11
+    assert list(line.get_ydata()) == pytest.approx([0.105, 0.105])
+    assert "the seeds all its budgets ran" in low.get_ylabel()
+
+
 def test_budget_effect_gives_configurations_with_their_own_budgets_their_own_ticks(
         tmp_path, figures):
     """Two configurations, each at its own pair of overridden budgets (like the

@@ -113,11 +113,24 @@ def _budget_ticks(budgets: list[str]) -> list[str]:
     return ticks
 
 
+def _baseline_means(xs: list[float], configs: list) -> list[tuple[float, float]]:
+    """(x, mean baseline error) at each budget of one configuration, the mean taken over the
+    seeds every budget's baseline ran (a longer budget run on fewer seeds would otherwise
+    move the line by the seeds it left out), or over all its seeds where no seed is common."""
+    arms = [(x, c.role("baseline")) for x, c in zip(xs, configs)]
+    arms = [(x, a) for x, a in arms if a is not None and a.errors]
+    common = set.intersection(*(set(a.errors) for _, a in arms)) if arms else set()
+    means = [(x, float(np.mean([e for s, e in a.errors.items() if not common or s in common])))
+             for x, a in arms]
+    return [(x, m) for x, m in means if m > 0]
+
+
 def plot_budget_effect(st: StudyStats, path: Path) -> Path:
     """Error ratio expanded / baseline (log axis, 95% CI) against the budget, one line per
     configuration with two or more budgets; markers coloured by verdict. A lower panel shows
-    the baseline's mean error at each budget (log axis): where it flattens, the baseline has
-    converged (the held-out test of :mod:`physym.convergence`).
+    the baseline's mean error at each budget (log axis), over the seeds all the
+    configuration's budgets ran: where it flattens, the baseline has converged (the held-out
+    test of :mod:`physym.convergence`).
 
     Configurations that all ran at the same budgets share one budget axis. Otherwise each
     gets its own stretch of the axis, its budgets ticked by what sets them apart (a
@@ -151,8 +164,7 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
                            linewidth=1.2, label=family)
         ax.scatter(x, r, c=[_COLOURS[p.verdict] for _, p in pts], s=40, zorder=3,
                    edgecolors=line[0].get_color())
-        base = [(xs, c.role("baseline").mean) for xs, c in zip(slots[family], configs)
-                if c.role("baseline") is not None and c.role("baseline").mean > 0]
+        base = _baseline_means(slots[family], configs)
         if base:
             low_ax.plot([b[0] for b in base], [b[1] for b in base], marker="o", markersize=4,
                         linewidth=1.2, color=line[0].get_color())
@@ -173,7 +185,7 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
     low_ax.set_xlabel(xlabel if shared else f"{xlabel} (per configuration: what differs)")
     if low_ax.lines:
         low_ax.set_yscale("log")
-    low_ax.set_ylabel("baseline error\n(mean over seeds)")
+    low_ax.set_ylabel("baseline error (mean over\nthe seeds all its budgets ran)")
     ax.set_ylabel("error ratio expanded / baseline\n(geometric mean, 95% CI; < 1 = better)")
     ax.set_title(f"{st.primary_label}: the effect against the training budget", fontsize=10)
     if axis:
