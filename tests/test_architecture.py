@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
                    "physym.equivariance",
                    "physym.expansion",
                    "physym.io", "physym.metrics", "physym.options", "physym.problem", "physym.resources",
+                   "physym.threads",
                    "physym.registry", "physym.data", "physym.symmetry", "physym.problems",
                    "physym.studies")),
     ("adapters", ("physym.models",)),

@@ -30,6 +30,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from physym.threads import apply_thread_limit
+
 __all__ = ["out", "err", "UsageError", "fail", "setup_logging", "progress_bar", "bar_draws",
            "set_threads",
            "parse_param_options", "write_run_folder", "check_writable", "check_out_dir", "problem_argument",
@@ -85,18 +87,18 @@ def bar_draws() -> bool:
 
 
 def set_threads(threads: int | None) -> None:
-    """Set torch's intra-op CPU threads (``--threads``); ``None`` keeps torch's default.
+    """Limit this command's CPU threads (``--threads``): torch's intra-op threads and every
+    BLAS and OpenMP pool, those loaded later included (:mod:`physym.threads`), for the rest
+    of the process; ``None`` keeps the libraries' defaults.
 
     Several physym processes sharing the cores should each use 1 thread: oversubscribed
-    torch threads can make small CPU models many times slower.
+    threads can make small CPU models many times slower.
     """
     if threads is None:
         return
     if threads < 1:
         raise UsageError(f"--threads must be a positive integer, got {threads}")
-    import torch  # noqa: PLC0415
-
-    torch.set_num_threads(threads)
+    apply_thread_limit(threads)  # the command owns the process: nothing to restore
 
 
 def parse_param_options(values: list[str]) -> dict[str, str]:
@@ -199,8 +201,8 @@ def device_option() -> typer.models.OptionInfo:
 
 
 def threads_option() -> typer.models.OptionInfo:
-    return typer.Option(None, "--threads", help="CPU threads for torch (default: torch's); "
-                        "use 1 when several jobs share the cores.")
+    return typer.Option(None, "--threads", help="CPU threads for torch, BLAS and OpenMP (default: the "
+                        "libraries'); use 1 when several jobs share the cores.")
 
 
 def verbose_option() -> typer.models.OptionInfo:

@@ -112,7 +112,7 @@ def study_command(
     dask_local: Optional[int] = typer.Option(None, "--dask-local", help="Start a Dask LocalCluster with N single-threaded workers."),
     resume: bool = typer.Option(False, "--resume", help="Require an existing study in --out and finish it (re-runs failed, missing and corrupt runs)."),
     device: str = device_option(),
-    threads: Optional[int] = typer.Option(None, "--threads", help="Torch CPU threads per worker (default: cores / workers)."),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads of torch, BLAS and OpenMP per worker (default: cores / workers)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (runs already done, to run, corrupt or stale) and exit; writes nothing."),
     verbose: bool = verbose_option(),
 ) -> None:

@@ -23,6 +23,7 @@ from typing import Any, Iterator, Sequence
 import psutil
 
 from physym.runner import RunSpec
+from physym.threads import limit_threads
 
 __all__ = ["execute_record", "ExecutorError", "iter_records", "default_threads", "check_scheduler",
            "check_executor_args", "software_versions"]
@@ -71,19 +72,15 @@ def execute_record(spec_dict: dict[str, Any], device: str, threads: int) -> dict
     Never raises for a failing run: divergence, solver errors and even unexpected
     exceptions become ``status = "failed"`` with the reason, so a study carries on.
     """
-    import torch  # noqa: PLC0415
-
     from physym.runner import RunResult, run  # noqa: PLC0415
 
-    from threadpoolctl import threadpool_limits  # noqa: PLC0415
-
-    torch.set_num_threads(threads)
     spec = RunSpec.from_dict(spec_dict)
     start = time.perf_counter()
     try:
-        # numpy/scipy BLAS threads too: their reduction order depends on the thread count,
-        # and a record must not depend on which executor (or environment) ran it.
-        with threadpool_limits(limits=threads):
+        # BLAS and OpenMP threads too, those of libraries the run loads included: their
+        # reduction order depends on the thread count, and a record must not depend on
+        # which executor (or environment) ran it.
+        with limit_threads(threads):
             record = run(spec, device=device).to_dict()
     except Exception as exc:  # noqa: BLE001  (a study must survive any single run)
         logger.error("run %s raised:\n%s", spec.key(), traceback.format_exc())
@@ -115,8 +112,8 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _init_worker(parent: int) -> None:
-    # Threads are limited per run in execute_record (torch and BLAS alike): an environment
-    # variable set here would come after numpy and torch were loaded, and do nothing.
+    # Threads are limited per run in execute_record (torch, BLAS and OpenMP alike, through
+    # physym.threads), which also covers the libraries a run loads on first use.
     logging.basicConfig(level=logging.WARNING, force=True)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
                      name="physym-parent-watch").start()
