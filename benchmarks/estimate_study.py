@@ -58,6 +58,7 @@ from rich.table import Table
 from physym.data import generate
 from physym.io import atomic_path
 from physym.runner import RunSpec, prepare, resolve_device, run, training_budget
+from physym.threads import apply_thread_limit
 from physym.study.preset import load_preset
 
 console = Console()
@@ -202,7 +203,8 @@ def main() -> None:
     parser.add_argument("preset")
     parser.add_argument("--workers", type=int, default=1,
                         help="parallel workers the study would use (divides the training time)")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads per pilot run")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="CPU threads (torch, BLAS, OpenMP) per pilot run")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results",
                         help="folder that estimate_<preset>.json is written to "
@@ -226,7 +228,7 @@ def main() -> None:
     factors = method_factors(args.method_factors) if args.method_factors else None
     if args.method_factors and not factors:
         parser.error(f"--method-factors: no adam-lbfgs runs in {str(args.method_factors)!r}")
-    torch.set_num_threads(args.threads)
+    apply_thread_limit(args.threads)  # torch, BLAS and OpenMP, the pools a pilot loads too
     device = resolve_device(args.device)
     preset = load_preset(args.preset)
     specs = preset.specs()

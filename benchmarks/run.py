@@ -29,6 +29,8 @@ from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn)
 
+from physym.threads import apply_thread_limit
+
 from _common import (BUDGETS, ORDER, Context, environment, print_result, write_result,
                      write_summary)
 
@@ -55,7 +57,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes: check the scripts, measure nothing")
     p.add_argument("--threads", type=int, default=1,
-                   help="torch intra-op CPU threads (default 1: stable timings on shared cores)")
+                   help="CPU threads of torch, BLAS and OpenMP (default 1: stable timings on "
+                        "shared cores)")
     p.add_argument("--budget", choices=BUDGETS, default=None,
                    help="accuracy: training budget (default: paper on a GPU, standard on the "
                         "CPU, smoke with --quick)")
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     os.environ.setdefault("WANDB_MODE", "disabled")
-    torch.set_num_threads(args.threads)
+    apply_thread_limit(args.threads)  # torch, BLAS and OpenMP, the pools loaded later too
     console = Console(width=None if sys.stdout.isatty() else 160)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())

@@ -210,16 +210,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-operators", action="store_true", help="leave out the FNO suite")
     parser.add_argument("--smoke", action="store_true", help="tiny budgets: check the plumbing")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="CPU threads of torch, BLAS and OpenMP (default 1)")
     parser.add_argument("--fresh", action="store_true", help="ignore results of an earlier run")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     logger.setLevel(logging.INFO)
-    import torch
-
     from physym.io import write_json
+    from physym.threads import apply_thread_limit
 
-    torch.set_num_threads(args.threads)
+    apply_thread_limit(args.threads)  # torch, BLAS and OpenMP, the pools loaded later too
     chosen = suites(operators=not args.no_operators, smoke=args.smoke)
     settings = json.loads(json.dumps([dataclasses.asdict(s) for s in chosen]))  # as stored
     json_path = args.out / "symmetry_rho.json"

@@ -201,8 +201,8 @@ def device_option() -> typer.models.OptionInfo:
 
 
 def threads_option() -> typer.models.OptionInfo:
-    return typer.Option(None, "--threads", help="CPU threads for torch, BLAS and OpenMP (default: the "
-                        "libraries'); use 1 when several jobs share the cores.")
+    return typer.Option(None, "--threads", help="CPU threads for torch, BLAS and OpenMP "
+                        "(default: the libraries'); use 1 when several jobs share the cores.")
 
 
 def verbose_option() -> typer.models.OptionInfo:
