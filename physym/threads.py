@@ -7,7 +7,9 @@ OpenMP runtimes are others, each of which starts a thread per core by default.
 first use, though: scipy's OpenBLAS with the L-BFGS-B phase, scikit-learn's OpenMP through
 DeepXDE. Those read their thread count from the environment when they are loaded, so
 :func:`limit_threads` also sets ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and
-``MKL_NUM_THREADS`` while it holds.
+``MKL_NUM_THREADS`` while it holds. Like threadpoolctl's, the limit is process-wide: runs
+that share a process (a Dask worker with several threads) share it, and should ask for the
+same count.
 
 Without that, a Navier-Stokes PINN's L-BFGS-B phase ran scipy's OpenBLAS on two threads
 under ``--threads 1`` (measured 2026-12-06: about 1.5 cores busy, the half core an OpenBLAS
