@@ -58,8 +58,8 @@ from rich.table import Table
 from physym.data import generate
 from physym.io import atomic_path
 from physym.runner import RunSpec, prepare, resolve_device, run, training_budget
-from physym.threads import apply_thread_limit
 from physym.study.preset import load_preset
+from physym.threads import apply_thread_limit
 
 console = Console()
 

@@ -18,7 +18,7 @@ import numpy as np
 from physym.io import atomic_path
 from physym.study.arms import parse_budget_label
 from physym.study.breakdown import budget_axis
-from physym.study.stats import PAPER_FRACTION, StudyStats
+from physym.study.stats import PAPER_FRACTION, ConfigStats, StudyStats
 
 __all__ = ["plot_improvement", "plot_error_vs_expansion", "plot_budget_effect"]
 
@@ -113,7 +113,7 @@ def _budget_ticks(budgets: list[str]) -> list[str]:
     return ticks
 
 
-def _baseline_means(xs: list[float], configs: list) -> list[tuple[float, float]]:
+def _baseline_means(xs: list[float], configs: list[ConfigStats]) -> list[tuple[float, float]]:
     """(x, mean baseline error) at each budget of one configuration, the mean taken over the
     seeds every budget's baseline ran (a longer budget run on fewer seeds would otherwise
     move the line by the seeds it left out), or over all its seeds where no seed is common."""
