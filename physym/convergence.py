@@ -25,7 +25,9 @@ training at least :data:`MIN_BUDGET_FACTOR` (2) times longer, all else equal
 (:func:`training_factor`), lowered the baseline's mean held-out error by less than
 :data:`MAX_BUDGET_GAIN` (10%); see :func:`held_out_converged`. With a few seeds one
 seed can decide that answer (a model with two outcomes, or a pass as narrow as the seeds'
-spread): :func:`held_out_fragile` repeats the test with each seed left out.
+spread): :func:`held_out_fragile` repeats the test with each seed left out, and
+:func:`held_out_side` places a 95% interval of the per-seed change against the bar (a
+clear pass, a clear fail, or undecided: the interval holds the bar).
 
 What limits a held-out error that still falls is shown by :func:`generalisation_ratio`,
 for the tasks (:data:`GAP_TASKS`) whose training loss is their error metric: held-out error
@@ -44,8 +46,8 @@ from typing import Any, Mapping, Sequence
 __all__ = ["BUDGET_CRITERION", "CRITERION", "GAP_TASKS", "LENGTH_FIELDS", "MAX_BUDGET_GAIN",
            "MAX_TAIL_DROP", "MIN_BUDGET_FACTOR", "Phase", "STALL_FRACTION", "STOP_REASONS",
            "TAIL_FRACTION", "HISTORY_POINTS", "common_means", "downsample", "epoch_record", "tail_drop",
-           "generalisation_ratio", "held_out_converged", "held_out_fragile", "training_factor",
-           "training_record"]
+           "generalisation_ratio", "held_out_converged", "held_out_fragile", "held_out_side",
+           "training_factor", "training_record"]
 
 #: Fraction of the iterations run that forms the tail of the convergence test.
 TAIL_FRACTION = 0.2
@@ -220,6 +222,39 @@ def held_out_fragile(errors: Mapping[int, float],
     if full is None:
         return None
     return any(answer([s for s in seeds if s != out]) != full for out in seeds)
+
+
+def held_out_side(change_low: float, change_high: float) -> bool | None:
+    """The held-out test on an interval: where does a confidence interval of the change of
+    the baseline's error, from a budget to the next longer one, lie against the bar?
+
+    The point test (:func:`held_out_converged`) asks whether the mean error fell by less
+    than :data:`MAX_BUDGET_GAIN`; its answer can turn on one seed
+    (:func:`held_out_fragile`). An interval of the change over the seeds (for example the
+    paired t-interval of the per-seed error ratios) says whether the seeds can tell.
+
+    Parameters
+    ----------
+    change_low, change_high : float
+        The interval's bounds of the relative change ``longer / error - 1`` (-0.2: the
+        longer budget's error is 20% lower).
+
+    Returns
+    -------
+    bool or None
+        ``True`` (a clear pass) when the whole interval lies above ``-MAX_BUDGET_GAIN``:
+        every change it holds is a fall of less than the bar, or a rise; ``False`` (a clear
+        fail) when the whole interval lies at or below it; ``None`` when it holds the bar
+        (undecided), or a bound is not finite or the bounds are out of order.
+    """
+    if not (math.isfinite(change_low) and math.isfinite(change_high)
+            and change_low <= change_high):
+        return None
+    if change_low > -MAX_BUDGET_GAIN:
+        return True
+    if change_high <= -MAX_BUDGET_GAIN:
+        return False
+    return None
 
 
 def generalisation_ratio(record: Mapping[str, Any]) -> float | None:

@@ -10,6 +10,7 @@ import pytest
 
 from physym.convergence import (CRITERION, common_means, MAX_BUDGET_GAIN, MAX_TAIL_DROP, Phase,
                                 generalisation_ratio, held_out_converged, held_out_fragile,
+                                held_out_side,
                                 tail_drop, training_factor, training_record)
 
 
@@ -193,6 +194,16 @@ def test_held_out_test_is_fragile_when_leaving_one_seed_out_changes_its_answer()
     assert held_out_fragile({0: 1.0, 1: 1.0}, {0: 0.5, 1: 0.5}) is None
     assert held_out_fragile(same, {0: 0.5, 1: 0.5, 5: 0.5}) is None
     assert held_out_fragile(same, {0: math.nan, 1: 0.5, 2: 0.5}) is None
+
+
+def test_held_out_side_places_an_interval_of_the_change_against_the_10_percent_bar():
+    assert held_out_side(-0.09, 0.05) is True       # every value a fall under 10% or a rise
+    assert held_out_side(-0.30, -0.12) is False     # every value a fall of more than 10%
+    assert held_out_side(-0.13, -0.07) is None      # across the bar: the seeds cannot tell
+    assert held_out_side(-0.20, -0.10) is False     # -10% itself fails, as in the point test
+    assert held_out_side(-0.05, -0.05) is True      # no spread
+    for bad in ((math.nan, 0.0), (0.0, math.inf), (0.1, -0.1)):
+        assert held_out_side(*bad) is None
 
 
 def test_training_factor_compares_budgets_that_differ_in_training_length_only():

@@ -288,6 +288,55 @@ def test_the_held_out_test_compares_the_seeds_both_budgets_ran(longer, cell):
     assert cells == [cell, "– (longest)"]
 
 
+def _per_seed_cells(budgets):
+    """The *next budget* and *per seed* cells and the summary of Adam-only budgets of 10, 20,
+    ... steps with the given baseline errors per seed (the primary arm 10% above)."""
+    from physym.study.breakdown import budget_lines
+    from physym.study.stats import analyse
+
+    records = []
+    for i, errors in enumerate(budgets):
+        for n in (0, 4):
+            for seed, error in enumerate(errors):
+                spec = _adam_only(Expansion(n), seed, 10 * 2 ** i)
+                records.append(RunResult(spec, "ok", error=error * (1 + 0.1 * n),
+                                         n_params=10).to_dict())
+    lines = budget_lines(analyse(records))
+    cells = [line.split(" | ")[3:5] for line in lines if line.startswith("| burgers/pinn/fnn |")]
+    return cells, lines[-1]
+
+
+def test_the_per_seed_interval_says_whether_the_seeds_can_tell_the_bar():
+    """The per-seed ratios of the first step are 0.96, 0.90, 0.81: their geometric mean is
+    -11.2% with a t-interval (2 degrees of freedom) of about [-28%, +10%], across the bar,
+    where the mean fell 11% ("no", and one seed decides). The second step's ratios
+    (0.5, 0.55, 0.45) lie wholly below the bar, the third's (1.0, 1.02, 0.98) wholly above
+    it."""
+    import numpy as np
+    from scipy import stats
+
+    first = np.log([0.96, 0.90, 0.81])
+    half = stats.t.ppf(0.975, 2) * first.std(ddof=1) / np.sqrt(3)
+    low, high = np.exp(first.mean() - half) - 1, np.exp(first.mean() + half) - 1
+    errors = [(1.0, 1.0, 1.0), (0.96, 0.90, 0.81), (0.48, 0.495, 0.3645),
+              (0.48, 0.5049, 0.35721)]
+    cells, summary = _per_seed_cells(errors)
+    geo = np.exp(first.mean()) - 1
+    assert cells[0] == ["-11.0% at 2x (no; one seed decides)",
+                        f"{geo:+.1%} [{low:+.1%}, {high:+.1%}]: undecided"]
+    assert cells[1][1].endswith(": clear fail") and cells[2][1].endswith(": clear pass")
+    assert cells[3] == ["– (longest)", "–"]
+    assert summary.endswith("By the per-seed 95% interval: clear pass at quick "
+                            "[adam_iterations=40, lbfgs_iterations=0]; undecided at quick "
+                            "[adam_iterations=10, lbfgs_iterations=0]; clear fail at quick "
+                            "[adam_iterations=20, lbfgs_iterations=0].")
+
+
+def test_no_per_seed_interval_from_one_seed():
+    cells, summary = _per_seed_cells([(1.0,), (0.5,)])
+    assert cells[0] == ["-50.0% at 2x (no)", "–"] and "per-seed" not in summary
+
+
 def test_a_baseline_only_longer_budget_tests_convergence_without_a_verdict(tmp_path):
     """The held-out test's longer budget may run the baseline alone (preset ``expand = []``):
     it tests the shorter budget, gets no verdict of its own and is not counted."""
@@ -305,10 +354,13 @@ def test_a_baseline_only_longer_budget_tests_convergence_without_a_verdict(tmp_p
     text = (tmp_path / "report.md").read_text()
     assert "| improved (significant) | 1 / 1 |" in text  # the baseline-only line not counted
     assert ("| burgers/pinn/fnn | quick [adam_iterations=20, lbfgs_iterations=0] | 1.919e-01 "
-            "| – (longest) | – | – | – | no primary arm |") in text
+            "| – (longest) | – | – | – | – | no primary arm |") in text
+    # every seed's error fell by exactly 5%: an interval of zero width, wholly above -10%
     assert ("- burgers/pinn/fnn: a verdict at one budget only (quick "
             "[adam_iterations=10, lbfgs_iterations=0]: improved). Its baseline has converged "
-            "by the held-out test at quick [adam_iterations=10, lbfgs_iterations=0].") in text
+            "by the held-out test at quick [adam_iterations=10, lbfgs_iterations=0]. By the "
+            "per-seed 95% interval: clear pass at quick [adam_iterations=10, "
+            "lbfgs_iterations=0].") in text
     assert tmp_path / "budget_effect.png" in written
 
 

@@ -16,23 +16,28 @@ error of any size) with the Wilson 95% interval of the improved fraction. A conf
 two budgets (a budget axis) counts once per budget, as in the headline; :func:`budget_axis`
 groups such configurations by family, in budget order, for the report's "Budget" section
 (:func:`budget_lines`) and figure. That section also applies the held-out convergence test
-(:func:`physym.convergence.held_out_converged`) to each budget but the longest.
+(:func:`physym.convergence.held_out_converged`) to each budget but the longest, and places
+the paired 95% interval of the per-seed change of the baseline's error
+(:func:`physym.study.stats.compare_arms`) against the test's bar
+(:func:`physym.convergence.held_out_side`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from physym._text import fmt, pct
 from physym.budgets import BUDGET_NAMES
-from physym.convergence import (BUDGET_CRITERION, MIN_BUDGET_FACTOR, common_means,
-                                held_out_converged, held_out_fragile, training_factor)
+from physym.convergence import (BUDGET_CRITERION, MAX_BUDGET_GAIN, MIN_BUDGET_FACTOR,
+                                common_means, held_out_converged, held_out_fragile,
+                                held_out_side, training_factor)
 from physym.models.pinn_methods import DEFAULT_METHOD
 from physym.runner import training_budget
 from physym.study.arms import parse_budget_label
-from physym.study.stats import ConfigStats, StudyStats, counted, verdict_counts, wilson
+from physym.study.stats import (ConfigStats, StudyStats, compare_arms, counted,
+                                verdict_counts, wilson)
 
 __all__ = ["GroupCount", "GROUPINGS", "breakdown", "breakdown_dict", "breakdown_lines",
            "budget_axis", "budget_lines"]
@@ -152,14 +157,39 @@ ONE_SEED = "one seed decides"
 FRAGILE = f"; {ONE_SEED}"
 
 
-def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None, bool]]:
+#: The per-seed interval's place against the held-out test's bar, in words.
+SIDES = {True: "clear pass", None: "undecided", False: "clear fail"}
+
+
+class _HeldOut(NamedTuple):
+    cell: str  #: the *next budget* cell
+    ok: bool | None  #: the point test's answer; None where it does not apply
+    fragile: bool  #: one seed decides ``ok``
+    interval: str = "–"  #: the *per seed* cell
+    side: bool | None = None  #: the interval against the bar (see ``tested``)
+    tested: bool = False  #: the interval exists (2 or more seeds ran at both budgets)
+
+
+def _interval(errors: dict[int, float], longer: dict[int, float]) -> tuple[str, bool | None, bool]:
+    """The *per seed* cell (geometric mean of the per-seed change and its paired 95%
+    t-interval, with its place against the bar), the place itself and whether there was an
+    interval (fewer than 2 seeds at both budgets: none)."""
+    t = compare_arms(longer, errors)
+    if t.n_pairs < 2 or not math.isfinite(t.ratio_low):
+        return "–", None, False
+    side = held_out_side(t.ratio_low - 1, t.ratio_high - 1)
+    return (f"{pct(t.ratio - 1)} [{pct(t.ratio_low - 1)}, {pct(t.ratio_high - 1)}]: "
+            f"{SIDES[side]}", side, True)
+
+
+def _held_out(configs: list[ConfigStats]) -> list[_HeldOut]:
     """Per budget in order, the held-out test against the next budget: the table cell (the
     change of the baseline's mean error, how much longer the next budget trains and the
     answer: ``-80.0% at 5x (no)``, with :data:`FRAGILE` where leaving one seed out changes
     it; ``– (longest)`` for the last), the answer itself (``None`` where the test does not
-    apply) and whether one seed decides it."""
+    apply), whether one seed decides it, and the per-seed interval (:func:`_interval`)."""
     bases = [c.role("baseline") for c in configs]
-    cells: list[tuple[str, bool | None, bool]] = []
+    cells: list[_HeldOut] = []
     for i in range(len(configs) - 1):
         a, b = (x.errors if x else {} for x in bases[i : i + 2])
         here, longer, common = common_means(a, b)
@@ -167,18 +197,27 @@ def _held_out(configs: list[ConfigStats]) -> list[tuple[str, bool | None, bool]]
         over = "the one seed" if common == 1 else f"the {common} seeds"
         partial = f"; over {over} both ran" if common < max(len(a), len(b)) else ""
         if factor is None:
-            cells.append(("– (other settings)", None, False))
+            cells.append(_HeldOut("– (other settings)", None, False))
         elif ok is None:
-            cells.append(("–", None, False))
+            cells.append(_HeldOut("–", None, False))
         elif factor < MIN_BUDGET_FACTOR:
-            cells.append((f"{pct(longer / here - 1)} at {factor:.3g}x "
-                          f"(under {MIN_BUDGET_FACTOR:g}x)", None, False))
+            cells.append(_HeldOut(f"{pct(longer / here - 1)} at {factor:.3g}x "
+                                  f"(under {MIN_BUDGET_FACTOR:g}x)", None, False))
         else:
-            fragile = bool(held_out_fragile(bases[i].errors, bases[i + 1].errors))
-            cells.append((f"{pct(longer / here - 1)} at {factor:.3g}x "
-                          f"({'yes' if ok else 'no'}{FRAGILE if fragile else ''}{partial})",
-                          ok, fragile))
-    return [*cells, ("– (longest)", None, False)]
+            fragile = bool(held_out_fragile(a, b))
+            cells.append(_HeldOut(f"{pct(longer / here - 1)} at {factor:.3g}x "
+                                  f"({'yes' if ok else 'no'}{FRAGILE if fragile else ''}"
+                                  f"{partial})", ok, fragile, *_interval(a, b)))
+    return [*cells, _HeldOut("– (longest)", None, False)]
+
+
+def _sides(configs: list[ConfigStats], cells: list[_HeldOut]) -> str:
+    """The summary's sentence on the per-seed intervals ('' when no budget has one)."""
+    groups = {side: [c.budget for c, h in zip(configs, cells) if h.tested and h.side is side]
+              for side in SIDES}
+    parts = [f"{SIDES[side]} at {', '.join(budgets)}" for side, budgets in groups.items()
+             if budgets]
+    return f" By the per-seed 95% interval: {'; '.join(parts)}." if parts else ""
 
 
 def budget_lines(st: StudyStats) -> list[str]:
@@ -198,29 +237,34 @@ def budget_lines(st: StudyStats) -> list[str]:
              f"{BUDGET_CRITERION}{FRAGILE}: leaving one seed out of both budgets changes "
              "that answer); *other settings*: the next budget differs in more than "
              "training length, so the test does not apply; the longest budget cannot be "
-             "tested.", "",
-             "| configuration | budget | baseline | next budget | primary | change [95% CI] "
-             "| p (t) | verdict |", "|---|---|---|---|---|---|---|---|"]
+             "tested. *per seed [95% CI]*: the same change seed by seed (the geometric "
+             "mean of the baseline's per-seed error ratios, next budget over this one) "
+             "with its paired t-interval, and where that interval lies against the test's "
+             f"bar of -{MAX_BUDGET_GAIN:.0%}: wholly above it (*{SIDES[True]}*), wholly "
+             f"below it (*{SIDES[False]}*) or across it (*{SIDES[None]}*: the seeds cannot "
+             "tell).", "",
+             "| configuration | budget | baseline | next budget | per seed [95% CI] | primary "
+             "| change [95% CI] | p (t) | verdict |", "|---|---|---|---|---|---|---|---|---|"]
     sentences = []
     for family, configs in axis.items():
         verdicts, cells = [], _held_out(configs)
-        for c, (cell, _, _) in zip(configs, cells):
+        for c, held in zip(configs, cells):
             base, p = c.role("baseline"), c.primary
             prim = c.arms.get(p.arm) if p else None
             lines.append(f"| {family} | {c.budget} | {fmt(base.mean) if base else '–'} | "
-                         f"{cell} | {fmt(prim.mean) if prim else '–'} | "
+                         f"{held.cell} | {held.interval} | {fmt(prim.mean) if prim else '–'} | "
                          + (f"{pct(p.relative_change)} [{pct(p.ratio_low - 1)}, "
                             f"{pct(p.ratio_high - 1)}] | {fmt(p.p_t, '.3f')} | {p.verdict} |"
                             if p else "– | – | no primary arm |"))
             if p is not None:  # a baseline-only budget serves the held-out test alone
                 verdicts.append((c.budget, p.verdict))
-        tested = [(c.budget + (f" ({ONE_SEED})" if fragile else ""), ok)
-                  for c, (_, ok, fragile) in zip(configs, cells) if ok is not None]
+        tested = [(c.budget + (f" ({ONE_SEED})" if h.fragile else ""), h.ok)
+                  for c, h in zip(configs, cells) if h.ok is not None]
         passed = [budget for budget, ok in tested if ok]
         held = ("The held-out test applies to none of its budgets." if not tested else
                 "Its baseline has converged by the held-out test at "
                 + (", ".join(passed) if passed else f"none of the {len(tested)} budget(s) "
-                   "tested") + ".")
+                   "tested") + "." + _sides(configs, cells))
         if len(verdicts) >= 2:
             changed = len({v for _, v in verdicts}) > 1
             verdict = f"the verdict {'changes' if changed else 'does not change'} with the budget"
