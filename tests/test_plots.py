@@ -74,6 +74,31 @@ def test_error_vs_expansion_starts_each_line_at_one(tmp_path, figures):
     assert f"fill = {math.pi:.4g}" == ax.get_title()
 
 
+def test_error_vs_expansion_with_many_lines_keeps_its_axes_and_tells_the_lines_apart(
+        tmp_path, figures):
+    """Beyond LEGEND_BESIDE configurations (the standard study has 51) the legend goes below
+    the axes, and no two lines share both colour and marker."""
+    many = plots.LEGEND_BESIDE + 3
+    records = _records(budgets=("quick",), factor=0.5,
+                       overrides=tuple(((("adam_iterations", str(10 + k)),) for k in range(many))))
+    st = analyse(records)
+    assert len(st.configs) == many
+    plots.plot_error_vs_expansion(st, tmp_path / "error_vs_expansion.png")
+    fig = figures[0]
+    ax, = fig.axes
+    assert ax.get_legend() is None and len(fig.legends[0].get_texts()) == many
+    lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+    assert len({(ln.get_color(), ln.get_marker()) for ln in lines}) == many
+    # the legend sits below the axes, which keep most of the figure's width
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legend_box, axes_box = fig.legends[0].get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert legend_box.y1 <= axes_box.y0 and axes_box.width > 0.6 * fig.bbox.width
+
+
 def test_budget_effect_puts_the_budgets_on_the_x_axis_in_order(tmp_path, figures):
     st = analyse(_records(budgets=("smoke", "quick"), factor=0.5))
     path = plots.plot_budget_effect(st, tmp_path / "budget_effect.png")
@@ -129,6 +154,30 @@ def test_budget_effect_gives_configurations_with_their_own_budgets_their_own_tic
     ys = sorted(float(y) for c in ax.collections if isinstance(c, PathCollection)
                 for _, y in c.get_offsets())
     assert ys == pytest.approx([0.5, 0.5, 2.0, 2.0], rel=0.05)
+
+
+def test_budget_effect_marks_where_the_held_out_interval_lies_against_the_bar(tmp_path, figures):
+    """Adam-only budgets of 10, 20 and 40 steps, the baseline's error per seed the same at 10
+    and 20 (no change: a clear pass) and halved at 40 (a clear fail for 20): the lower panel
+    marks the first budget with a filled circle, the second with a cross, the longest not at
+    all, and its legend names the two places drawn."""
+    steps = [(("adam_iterations", str(k)), ("lbfgs_iterations", "0")) for k in (10, 20, 40)]
+    records = [r for over, scale in zip(steps, (1.0, 1.0, 0.5))
+               for r in _records(budgets=("quick",), overrides=(over,), factor=0.5)
+               for r in [_scaled(r, scale)]]
+    st = analyse(records)
+    plots.plot_budget_effect(st, tmp_path / "budget_effect.png")
+    _, low = figures[0].axes
+    marks = [(c.get_label(), [tuple(p) for p in c.get_offsets()]) for c in low.collections]
+    assert [label for label, _ in marks] == ["clear pass", "clear fail"]
+    assert [pts[0][0] for _, pts in marks] == [0, 1]
+    assert marks[0][1][0][1] == pytest.approx(0.11)  # on the line: the mean baseline error
+    assert [t.get_text() for t in low.get_legend().get_texts()] == ["clear pass", "clear fail"]
+    assert low.collections[0].get_facecolor()[0][3] == 1.0  # filled
+
+
+def _scaled(record, scale):
+    return {**record, "error": record["error"] * scale}
 
 
 def test_budget_effect_of_a_study_without_a_budget_axis_is_an_empty_figure(tmp_path, figures):

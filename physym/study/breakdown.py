@@ -39,8 +39,8 @@ from physym.study.arms import parse_budget_label
 from physym.study.stats import (ConfigStats, StudyStats, compare_arms, counted,
                                 verdict_counts, wilson)
 
-__all__ = ["GroupCount", "GROUPINGS", "breakdown", "breakdown_dict", "breakdown_lines",
-           "budget_axis", "budget_lines"]
+__all__ = ["GroupCount", "GROUPINGS", "SIDES", "breakdown", "breakdown_dict", "breakdown_lines",
+           "budget_axis", "budget_lines", "held_out_places"]
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,14 @@ def _held_out(configs: list[ConfigStats]) -> list[_HeldOut]:
                                   f"({'yes' if ok else 'no'}{FRAGILE if fragile else ''}"
                                   f"{partial})", ok, fragile, *_interval(a, b)))
     return [*cells, _HeldOut("– (longest)", None, False)]
+
+
+def held_out_places(configs: list[ConfigStats]) -> list[str | None]:
+    """Per budget of one configuration (in :func:`budget_axis` order), where the per-seed 95%
+    interval of its held-out test lies against the bar: a word of :data:`SIDES`, or ``None``
+    where there is no interval (the longest budget, another setting, fewer than two seeds at
+    both budgets)."""
+    return [SIDES[h.side] if h.tested else None for h in _held_out(configs)]
 
 
 def _sides(configs: list[ConfigStats], cells: list[_HeldOut]) -> str:

@@ -17,13 +17,16 @@ import numpy as np
 
 from physym.io import atomic_path
 from physym.study.arms import parse_budget_label
-from physym.study.breakdown import budget_axis
+from physym.study.breakdown import SIDES, budget_axis, held_out_places
 from physym.study.stats import PAPER_FRACTION, ConfigStats, StudyStats
 
-__all__ = ["plot_improvement", "plot_error_vs_expansion", "plot_budget_effect"]
+__all__ = ["LEGEND_BESIDE", "plot_improvement", "plot_error_vs_expansion", "plot_budget_effect"]
 
 _COLOURS = {"improved": "#2a9d4b", "worse": "#c0392b", "no significant change": "#8c8c8c",
             "insufficient": "#d0d0d0"}
+#: Lower panel of :func:`plot_budget_effect`: the held-out test's per-seed interval against
+#: its bar (:func:`~physym.study.breakdown.held_out_places`), as (marker, filled).
+_PLACES = {SIDES[True]: ("o", True), SIDES[None]: ("o", False), SIDES[False]: ("x", True)}
 
 
 def _figure(width: float, height: float):
@@ -70,14 +73,26 @@ def plot_improvement(st: StudyStats, path: Path) -> Path:
     return _save(fig, path)
 
 
+#: Beyond this many lines the legend of :func:`plot_error_vs_expansion` goes below the axes,
+#: in two columns, so that the axes keep their width.
+LEGEND_BESIDE = 12
+#: With the 10 default colours, the markers that tell the 11th line and on from the 1st.
+_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
 def plot_error_vs_expansion(st: StudyStats, path: Path) -> Path:
-    """Error / baseline error against ``n`` (log scale), one line per configuration."""
-    fig = _figure(7.5, 4.5)
+    """Error / baseline error against ``n`` (log scale), one line per configuration.
+
+    Each line has its own colour and marker (10 colours, then the next marker), and beyond
+    :data:`LEGEND_BESIDE` lines the legend goes below the axes in two columns, the figure
+    growing to hold it."""
+    configs = [c for c in st.configs if c.primary is not None]
+    below = len(configs) > LEGEND_BESIDE
+    fig = _figure(9.0 if below else 7.5, 4.5 + (0.15 * math.ceil(len(configs) / 2) if below
+                                                else 0.0))
     ax = fig.add_subplot()
     fill = None
-    for c in st.configs:
-        if c.primary is None:
-            continue
+    for i, c in enumerate(configs):
         fill, layout = c.primary.arm.fill, c.primary.arm.layout
         by_arm = {x.arm: x for x in c.comparisons}
         points = [(0, 1.0)] + sorted(
@@ -85,7 +100,8 @@ def plot_error_vs_expansion(st: StudyStats, path: Path) -> Path:
             if arm.role == "expanded" and math.isclose(arm.fill, fill) and arm.layout == layout
             and arm in by_arm and math.isfinite(by_arm[arm].ratio))
         ns, ratios = zip(*points)
-        ax.plot(ns, ratios, marker="o", linewidth=1, label=c.label)
+        ax.plot(ns, ratios, marker=_MARKERS[(i // 10) % len(_MARKERS)], color=f"C{i % 10}",
+                linewidth=1, label=c.label)
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
     ax.set_yscale("log")
     ax.set_xlabel("auxiliary constants n")
@@ -93,7 +109,10 @@ def plot_error_vs_expansion(st: StudyStats, path: Path) -> Path:
     ax.set_ylabel("error / baseline error (geometric mean over seeds)")
     if fill is not None:
         ax.set_title(f"fill = {fill:.4g}", fontsize=10)
-    ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    if below:
+        fig.legend(fontsize=6, loc="outside lower center", ncols=2)
+    elif configs:
+        ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return _save(fig, path)
 
 
@@ -130,7 +149,9 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
     configuration with two or more budgets; markers coloured by verdict. A lower panel shows
     the baseline's mean error at each budget (log axis), over the seeds all the
     configuration's budgets ran: where it flattens, the baseline has converged (the held-out
-    test of :mod:`physym.convergence`).
+    test of :mod:`physym.convergence`); a large marker gives where the per-seed interval of
+    that test lies against its bar (filled circle: clear pass; open circle: undecided;
+    cross: clear fail).
 
     Configurations that all ran at the same budgets share one budget axis. Otherwise each
     gets its own stretch of the axis, its budgets ticked by what sets them apart (a
@@ -166,8 +187,17 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
                    edgecolors=line[0].get_color())
         base = _baseline_means(slots[family], configs)
         if base:
+            colour = line[0].get_color()
             low_ax.plot([b[0] for b in base], [b[1] for b in base], marker="o", markersize=4,
-                        linewidth=1.2, color=line[0].get_color())
+                        linewidth=1.2, color=colour)
+            means = dict(base)
+            for x0, place in zip(slots[family], held_out_places(configs)):
+                if place is not None and x0 in means:
+                    marker, filled = _PLACES[place]
+                    face = {"color": colour} if marker == "x" else {
+                        "facecolors": colour if filled else "none", "edgecolors": colour}
+                    low_ax.scatter([x0], [means[x0]], s=70, marker=marker, zorder=3,
+                                   linewidths=1.5, label=place, **face)
     ax.set_yscale("log")
     ax.axhline(1.0, color="black", linewidth=0.8)
     labels, xlabel = [label for _, label in ticks], "budget"
@@ -186,6 +216,15 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
     if low_ax.lines:
         low_ax.set_yscale("log")
     low_ax.set_ylabel("baseline error (mean over\nthe seeds all its budgets ran)")
+    if low_ax.collections:  # one legend entry per place drawn, in black
+        from matplotlib.lines import Line2D  # noqa: PLC0415
+
+        drawn = {c.get_label() for c in low_ax.collections}
+        low_ax.legend([Line2D([], [], linestyle="", marker=_PLACES[p][0], markersize=7,
+                              color="black", markerfacecolor="black" if _PLACES[p][1]
+                              else "none") for p in _PLACES if p in drawn],
+                      [p for p in _PLACES if p in drawn], fontsize=7, loc="best",
+                      title="held-out test, per-seed 95% interval", title_fontsize=7)
     ax.set_ylabel("error ratio expanded / baseline\n(geometric mean, 95% CI; < 1 = better)")
     ax.set_title(f"{st.primary_label}: the effect against the training budget", fontsize=10)
     if axis:
