@@ -362,6 +362,24 @@ def test_a_baseline_only_longer_budget_tests_convergence_without_a_verdict(tmp_p
             "per-seed 95% interval: clear pass at quick [adam_iterations=10, "
             "lbfgs_iterations=0].") in text
     assert tmp_path / "budget_effect.png" in written
+    # the same section as data, in results.nc
+    import json
+
+    import xarray as xr
+
+    with xr.open_dataset(tmp_path / "results.nc", engine="h5netcdf") as ds:
+        (rows,) = json.loads(ds.attrs["budget"]).values()
+    assert [r["budget"] for r in rows] == ["quick [adam_iterations=10, lbfgs_iterations=0]",
+                                           "quick [adam_iterations=20, lbfgs_iterations=0]"]
+    held = rows[0]["held_out"]
+    assert held["converged"] is True and held["one_seed_decides"] is False
+    assert held["factor"] == pytest.approx(2.0) and held["seeds"] == 3
+    assert held["change"] == pytest.approx(-0.05)
+    assert held["per_seed"]["place"] == "clear pass"
+    assert held["per_seed"]["low"] == pytest.approx(-0.05) == held["per_seed"]["high"]
+    assert rows[0]["primary"]["verdict"] == "improved"
+    assert rows[0]["baseline_mean"] == pytest.approx(0.2 * 1.01)
+    assert rows[1]["held_out"] is None and rows[1]["primary"] is None
 
 
 def test_a_family_of_baseline_only_budgets_has_no_verdict_sentence():

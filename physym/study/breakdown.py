@@ -40,7 +40,7 @@ from physym.study.stats import (ConfigStats, StudyStats, compare_arms, counted,
                                 verdict_counts, wilson)
 
 __all__ = ["GroupCount", "GROUPINGS", "SIDES", "breakdown", "breakdown_dict", "breakdown_lines",
-           "budget_axis", "budget_lines", "held_out_places"]
+           "budget_axis", "budget_dict", "budget_lines", "held_out_places"]
 
 
 @dataclass(frozen=True)
@@ -168,18 +168,22 @@ class _HeldOut(NamedTuple):
     interval: str = "–"  #: the *per seed* cell
     side: bool | None = None  #: the interval against the bar (see ``tested``)
     tested: bool = False  #: the interval exists (2 or more seeds ran at both budgets)
+    data: dict[str, Any] | None = None  #: the numbers, for ``results.nc`` (:func:`budget_dict`)
 
 
-def _interval(errors: dict[int, float], longer: dict[int, float]) -> tuple[str, bool | None, bool]:
+def _interval(errors: dict[int, float],
+              longer: dict[int, float]) -> tuple[str, bool | None, bool, dict[str, Any] | None]:
     """The *per seed* cell (geometric mean of the per-seed change and its paired 95%
-    t-interval, with its place against the bar), the place itself and whether there was an
-    interval (fewer than 2 seeds at both budgets: none)."""
+    t-interval, with its place against the bar), the place itself, whether there was an
+    interval (fewer than 2 seeds at both budgets: none) and its numbers."""
     t = compare_arms(longer, errors)
     if t.n_pairs < 2 or not math.isfinite(t.ratio_low):
-        return "–", None, False
+        return "–", None, False, None
     side = held_out_side(t.ratio_low - 1, t.ratio_high - 1)
+    data = {"change": t.ratio - 1, "low": t.ratio_low - 1, "high": t.ratio_high - 1,
+            "place": SIDES[side]}
     return (f"{pct(t.ratio - 1)} [{pct(t.ratio_low - 1)}, {pct(t.ratio_high - 1)}]: "
-            f"{SIDES[side]}", side, True)
+            f"{SIDES[side]}", side, True, data)
 
 
 def _held_out(configs: list[ConfigStats]) -> list[_HeldOut]:
@@ -196,19 +200,46 @@ def _held_out(configs: list[ConfigStats]) -> list[_HeldOut]:
         factor, ok = _factor(configs[i], configs[i + 1]), held_out_converged(here, longer)
         over = "the one seed" if common == 1 else f"the {common} seeds"
         partial = f"; over {over} both ran" if common < max(len(a), len(b)) else ""
+        data = {"change": longer / here - 1 if ok is not None else None, "factor": factor,
+                "seeds": common, "converged": None, "one_seed_decides": None,
+                "per_seed": None}
         if factor is None:
             cells.append(_HeldOut("– (other settings)", None, False))
         elif ok is None:
             cells.append(_HeldOut("–", None, False))
         elif factor < MIN_BUDGET_FACTOR:
             cells.append(_HeldOut(f"{pct(longer / here - 1)} at {factor:.3g}x "
-                                  f"(under {MIN_BUDGET_FACTOR:g}x)", None, False))
+                                  f"(under {MIN_BUDGET_FACTOR:g}x)", None, False, data=data))
         else:
             fragile = bool(held_out_fragile(a, b))
+            interval, side, tested, per_seed = _interval(a, b)
+            data |= {"converged": ok, "one_seed_decides": fragile, "per_seed": per_seed}
             cells.append(_HeldOut(f"{pct(longer / here - 1)} at {factor:.3g}x "
                                   f"({'yes' if ok else 'no'}{FRAGILE if fragile else ''}"
-                                  f"{partial})", ok, fragile, *_interval(a, b)))
+                                  f"{partial})", ok, fragile, interval, side, tested, data))
     return [*cells, _HeldOut("– (longest)", None, False)]
+
+
+def budget_dict(st: StudyStats) -> dict[str, list[dict[str, Any]]]:
+    """The report's "Budget" section as plain data (for ``results.nc``'s attributes): family
+    label -> per budget in order, the baseline's mean error, the held-out test against the
+    next budget (``None`` for the longest budget or another setting; ``change`` and
+    ``factor`` of the baseline's mean error, ``converged`` and ``one_seed_decides``, and
+    ``per_seed``: the per-seed change with its 95% interval and ``place`` against the bar)
+    and the primary comparison (``None`` for a baseline-only budget)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for family, configs in budget_axis(st).items():
+        rows = []
+        for c, held in zip(configs, _held_out(configs)):
+            base, p = c.role("baseline"), c.primary
+            rows.append({"budget": c.budget, "baseline_mean": base.mean if base else None,
+                         "held_out": held.data,
+                         "primary": None if p is None else {
+                             "arm": p.arm.label if p.arm else None, "change": p.relative_change,
+                             "low": p.ratio_low - 1, "high": p.ratio_high - 1, "p_t": p.p_t,
+                             "verdict": p.verdict}})
+        out[family] = rows
+    return out
 
 
 def held_out_places(configs: list[ConfigStats]) -> list[str | None]:

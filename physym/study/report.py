@@ -19,7 +19,8 @@ from physym._text import fmt, pct
 from physym.convergence import generalisation_ratio
 from physym.io import atomic_path, json_safe, write_netcdf
 from physym.spec import RunSpec
-from physym.study.breakdown import breakdown_dict, breakdown_lines, budget_axis, budget_lines
+from physym.study.breakdown import (breakdown_dict, breakdown_lines, budget_axis, budget_dict,
+                                    budget_lines)
 from physym.study.preset import Arm, config_label
 from physym.study.sensitivity import sensitivity, sensitivity_lines, sensitivity_sentence
 from physym.study.stats import PAPER_FRACTION, ZERO_ERROR, ConfigStats, StudyStats, \
@@ -346,6 +347,7 @@ def stats_dataset(st: StudyStats, records: dict[str, dict[str, Any]],
         attrs={"headline": json.dumps(h), "by_group": json.dumps(breakdown_dict(st)),
                "sensitivity": json.dumps(json_safe(sens if sens is not None else sensitivity(st)),
                                          allow_nan=False),
+               "budget": json.dumps(json_safe(budget_dict(st)), allow_nan=False),
                "alpha": st.alpha, "primary": st.primary_label},
     )
 
