@@ -223,7 +223,8 @@ def _held_out(configs: list[ConfigStats]) -> list[_HeldOut]:
 def budget_dict(st: StudyStats) -> dict[str, list[dict[str, Any]]]:
     """The report's "Budget" section as plain data (for ``results.nc``'s attributes): family
     label -> per budget in order, the baseline's mean error, the held-out test against the
-    next budget (``None`` for the longest budget or another setting; ``change`` and
+    next budget (``None`` for the longest budget, another setting, or an error that is not
+    finite and positive; ``change`` and
     ``factor`` of the baseline's mean error, ``converged`` and ``one_seed_decides``, and
     ``per_seed``: the per-seed change with its 95% interval and ``place`` against the bar)
     and the primary comparison (``None`` for a baseline-only budget)."""
