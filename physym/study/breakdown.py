@@ -165,25 +165,33 @@ class _HeldOut(NamedTuple):
     cell: str  #: the *next budget* cell
     ok: bool | None  #: the point test's answer; None where it does not apply
     fragile: bool  #: one seed decides ``ok``
-    interval: str = "–"  #: the *per seed* cell
-    side: bool | None = None  #: the interval against the bar (see ``tested``)
-    tested: bool = False  #: the interval exists (2 or more seeds ran at both budgets)
     data: dict[str, Any] | None = None  #: the numbers, for ``results.nc`` (:func:`budget_dict`)
 
+    @property
+    def place(self) -> str | None:
+        """The per-seed interval's place against the bar (a word of :data:`SIDES`);
+        ``None`` without an interval (fewer than 2 seeds at both budgets, or no test)."""
+        per_seed = self.data["per_seed"] if self.data else None
+        return per_seed["place"] if per_seed else None
 
-def _interval(errors: dict[int, float],
-              longer: dict[int, float]) -> tuple[str, bool | None, bool, dict[str, Any] | None]:
-    """The *per seed* cell (geometric mean of the per-seed change and its paired 95%
-    t-interval, with its place against the bar), the place itself, whether there was an
-    interval (fewer than 2 seeds at both budgets: none) and its numbers."""
+    @property
+    def interval(self) -> str:
+        """The *per seed* cell: the geometric mean of the per-seed change, its paired 95%
+        t-interval and its place against the bar."""
+        if self.place is None:
+            return "–"
+        d = self.data["per_seed"]
+        return f"{pct(d['change'])} [{pct(d['low'])}, {pct(d['high'])}]: {self.place}"
+
+
+def _per_seed(errors: dict[int, float], longer: dict[int, float]) -> dict[str, Any] | None:
+    """The per-seed change (next budget over this one) with its paired 95% t-interval and
+    place against the bar; ``None`` with fewer than 2 seeds at both budgets."""
     t = compare_arms(longer, errors)
     if t.n_pairs < 2 or not math.isfinite(t.ratio_low):
-        return "–", None, False, None
-    side = held_out_side(t.ratio_low - 1, t.ratio_high - 1)
-    data = {"change": t.ratio - 1, "low": t.ratio_low - 1, "high": t.ratio_high - 1,
-            "place": SIDES[side]}
-    return (f"{pct(t.ratio - 1)} [{pct(t.ratio_low - 1)}, {pct(t.ratio_high - 1)}]: "
-            f"{SIDES[side]}", side, True, data)
+        return None
+    return {"change": t.ratio - 1, "low": t.ratio_low - 1, "high": t.ratio_high - 1,
+            "place": SIDES[held_out_side(t.ratio_low - 1, t.ratio_high - 1)]}
 
 
 def _held_out(configs: list[ConfigStats]) -> list[_HeldOut]:
@@ -191,7 +199,8 @@ def _held_out(configs: list[ConfigStats]) -> list[_HeldOut]:
     change of the baseline's mean error, how much longer the next budget trains and the
     answer: ``-80.0% at 5x (no)``, with :data:`FRAGILE` where leaving one seed out changes
     it; ``– (longest)`` for the last), the answer itself (``None`` where the test does not
-    apply), whether one seed decides it, and the per-seed interval (:func:`_interval`)."""
+    apply), whether one seed decides it, and its numbers with the per-seed interval
+    (:func:`_per_seed`)."""
     bases = [c.role("baseline") for c in configs]
     cells: list[_HeldOut] = []
     for i in range(len(configs) - 1):
@@ -200,23 +209,23 @@ def _held_out(configs: list[ConfigStats]) -> list[_HeldOut]:
         factor, ok = _factor(configs[i], configs[i + 1]), held_out_converged(here, longer)
         over = "the one seed" if common == 1 else f"the {common} seeds"
         partial = f"; over {over} both ran" if common < max(len(a), len(b)) else ""
-        data = {"change": longer / here - 1 if ok is not None else None, "factor": factor,
-                "seeds": common, "converged": None, "one_seed_decides": None,
-                "per_seed": None}
         if factor is None:
             cells.append(_HeldOut("– (other settings)", None, False))
-        elif ok is None:
+            continue
+        if ok is None:
             cells.append(_HeldOut("–", None, False))
-        elif factor < MIN_BUDGET_FACTOR:
+            continue
+        data = {"change": longer / here - 1, "factor": factor, "seeds": common,
+                "converged": None, "one_seed_decides": None, "per_seed": None}
+        if factor < MIN_BUDGET_FACTOR:
             cells.append(_HeldOut(f"{pct(longer / here - 1)} at {factor:.3g}x "
-                                  f"(under {MIN_BUDGET_FACTOR:g}x)", None, False, data=data))
+                                  f"(under {MIN_BUDGET_FACTOR:g}x)", None, False, data))
         else:
             fragile = bool(held_out_fragile(a, b))
-            interval, side, tested, per_seed = _interval(a, b)
-            data |= {"converged": ok, "one_seed_decides": fragile, "per_seed": per_seed}
+            data |= {"converged": ok, "one_seed_decides": fragile, "per_seed": _per_seed(a, b)}
             cells.append(_HeldOut(f"{pct(longer / here - 1)} at {factor:.3g}x "
                                   f"({'yes' if ok else 'no'}{FRAGILE if fragile else ''}"
-                                  f"{partial})", ok, fragile, interval, side, tested, data))
+                                  f"{partial})", ok, fragile, data))
     return [*cells, _HeldOut("– (longest)", None, False)]
 
 
@@ -248,15 +257,14 @@ def held_out_places(configs: list[ConfigStats]) -> list[str | None]:
     interval of its held-out test lies against the bar: a word of :data:`SIDES`, or ``None``
     where there is no interval (the longest budget, another setting, fewer than two seeds at
     both budgets)."""
-    return [SIDES[h.side] if h.tested else None for h in _held_out(configs)]
+    return [h.place for h in _held_out(configs)]
 
 
 def _sides(configs: list[ConfigStats], cells: list[_HeldOut]) -> str:
     """The summary's sentence on the per-seed intervals ('' when no budget has one)."""
-    groups = {side: [c.budget for c, h in zip(configs, cells) if h.tested and h.side is side]
-              for side in SIDES}
-    parts = [f"{SIDES[side]} at {', '.join(budgets)}" for side, budgets in groups.items()
-             if budgets]
+    groups = {place: [c.budget for c, h in zip(configs, cells) if h.place == place]
+              for place in SIDES.values()}
+    parts = [f"{place} at {', '.join(budgets)}" for place, budgets in groups.items() if budgets]
     return f" By the per-seed 95% interval: {'; '.join(parts)}." if parts else ""
 
 
