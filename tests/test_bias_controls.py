@@ -285,4 +285,7 @@ def test_mechanism_statistics_and_report(tmp_path):
     build_report(tmp_path)
     text = (tmp_path / "report.md").read_text()
     assert "## Mechanism" in text and "of the expansion effect" in text
+    # which half carries the effect: each control against the baseline, in the sentence
+    assert "alone, `bias_init` changed it by -0." in text
+    assert "(no significant change) and `bias_lr` by -29." in text
     assert "only approximate" in text
