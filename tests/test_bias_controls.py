@@ -289,3 +289,17 @@ def test_mechanism_statistics_and_report(tmp_path):
     assert "alone, `bias_init` changed it by -0." in text
     assert "(no significant change) and `bias_lr` by -29." in text
     assert "only approximate" in text
+
+
+def test_mechanism_sentence_with_bias_lr_alone():
+    """Without a `bias_init` arm the sentence still names who changed the error."""
+    from physym.study.report import _reproduced
+    from physym.study.stats import analyse
+
+    records = [r for r in _records({"expanded": 0.5, "equivalent": 0.5, "bias_lr": 0.7})
+               if r["spec"].get("options") != {"bias_init": True, "bias_n": 4,
+                                               "bias_fill": math.pi}]
+    (c,) = analyse(records, primary_n=4, primary_fill=math.pi).configs
+    assert c.comparison("bias_init") is None and c.comparison("bias_lr") is not None
+    text = _reproduced(c)
+    assert "alone, `bias_lr` changed it by -29." in text and "bias_init" not in text

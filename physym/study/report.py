@@ -273,10 +273,11 @@ def _reproduced(c: ConfigStats) -> str:
             "(log-ratio of geometric-mean errors to the baseline)")
     if p.verdict not in ("improved", "worse"):
         text += "; the expansion effect itself is not significant, so the share means little"
-    halves = [f"`{r}` by {pct(x.relative_change)} ({x.verdict})"
-              for r in ("bias_init", "bias_lr") if (x := c.comparison(r)) is not None]
+    halves = [(r, x) for r in ("bias_init", "bias_lr") if (x := c.comparison(r)) is not None]
     if halves:
-        text += "; alone, " + " and ".join(halves).replace(" by ", " changed it by ", 1)
+        text += "; alone, " + " and ".join(
+            f"`{r}` {'changed it by' if i == 0 else 'by'} {pct(x.relative_change)} ({x.verdict})"
+            for i, (r, x) in enumerate(halves))
     note = c.identity
     if note == "":
         text += ". Adam alone without weight decay: the identity is exact up to Adam's eps."
