@@ -35,6 +35,10 @@ from typing import Any
 AGREEMENT_RTOL = 0.05
 #: The runs of the agreement check: (problem, task, model).
 AGREEMENT_RUNS = (("burgers", "pinn", "fnn"), ("burgers", "operator", "fno"))
+#: Smaller references for the smoke runs where the default one takes long to generate
+#: (gray_scott: a 256^2 ETDRK4 solve of 25-50 s on a CPU, the same params as tests/test_cli.py's
+#: smoke solve; the problem's own tests validate the default reference).
+SMOKE_PARAMS = {"gray_scott": (("grid", "64"), ("n_snapshots", "25"))}
 
 
 def _log(msg: str) -> None:
@@ -62,7 +66,8 @@ def _spec(problem: str, task: str, model: str, n: int, *, seed: int = 0, budget:
 
     layout = get_problem(problem).task(task).layouts_for(model)[0]
     fill = 0.5 if layout == "interleave" else math.pi
-    return RunSpec(problem, task, model, Expansion(n, fill, layout), seed, budget)
+    return RunSpec(problem, task, model, Expansion(n, fill, layout), seed, budget,
+                   params=SMOKE_PARAMS.get(problem, ()))
 
 
 def check_tasks(device: str) -> dict[str, Any]:
