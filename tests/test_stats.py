@@ -10,7 +10,8 @@ import pytest
 from physym.expansion import Expansion
 from physym.options import ModelOptions
 from physym.runner import RunResult, RunSpec
-from physym.study.stats import ZERO_ERROR, analyse, compare_arms, natural_key, wilson
+from physym.study.stats import (ZERO_ERROR, analyse, compare_arms, natural_key,
+                                 reproduced_fraction, wilson)
 
 
 def _record(problem: str, model: str, n: int, seed: int, error: float, *, fill: float = math.pi,
@@ -137,3 +138,34 @@ def test_configurations_at_several_budgets_are_listed_in_numeric_order():
     assert [label.split("epochs=")[1][:4].rstrip("]") for label in labels] == ["200", "400", "2000"]
     assert natural_key("a [epochs=200]") < natural_key("a [epochs=400]") < \
         natural_key("a [epochs=2000]") < natural_key("b [epochs=1]")
+
+
+def _arm_record(seed: int, error: float, *, n: int = 0, fill: float = math.pi,
+                options: ModelOptions | None = None) -> dict:
+    spec = RunSpec("p", "regression", "mlp", Expansion(n, fill, "append"), seed, "smoke",
+                   options=options or ModelOptions())
+    return RunResult(spec, "ok", error=error, n_params=100).to_dict()
+
+
+def test_controls_are_those_of_the_primary_setting_when_other_settings_have_some_too():
+    """A fill list with 0 in it gives a zero-fill arm at every n, and records of two presets
+    give bias-equivalent baselines of two sizes: each control is the primary setting's."""
+    rng = np.random.default_rng(3)
+    base = np.exp(rng.normal(-4, 0.3, size=5))
+    eq = dict(bias_init=True, bias_lr=True, bias_fill=math.pi)
+    records = []
+    for s, b in enumerate(base):
+        records += [_arm_record(s, b), _arm_record(s, 0.5 * b, n=4),
+                    # the n = 1 arms sort first and differ from the n = 4 ones
+                    _arm_record(s, 3.0 * b, n=1, fill=0.0), _arm_record(s, 1.0 * b, n=4, fill=0.0),
+                    _arm_record(s, 3.0 * b, options=ModelOptions(bias_n=1, **eq)),
+                    _arm_record(s, 0.5 * b, options=ModelOptions(bias_n=4, **eq))]
+    (c,) = analyse(records, primary_n=4, primary_fill=math.pi).configs
+    assert c.primary is not None and c.primary.arm.n == 4
+    fill0, equivalent = c.role("fill0"), c.role("equivalent")
+    assert (fill0.arm.n, equivalent.arm.bias_n) == (4, 4)
+    assert c.comparison("equivalent").ratio == pytest.approx(0.5)
+    assert c.controls["fill0"].ratio == pytest.approx(0.5)  # n=4 pi against n=4 fill 0
+    assert c.controls["equivalent"].ratio == pytest.approx(1.0)
+    assert reproduced_fraction(c) == pytest.approx(1.0)
+    assert c.role("expanded") is c.arms[c.primary.arm] and c.role("matched") is None

@@ -7,6 +7,7 @@ A *configuration* is everything about a run but its arm and seed (:func:`config_
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from physym.runner import RunSpec
@@ -55,6 +56,22 @@ class Arm:
         if self.n == 0:
             return "baseline"
         return "fill0" if self.fill == 0.0 else "expanded"
+
+    def controls_for(self, n: int, fill: float) -> bool:
+        """Whether this arm is a control of the expanded setting ``(n, fill)``.
+
+        ``fill0`` must have ``n`` zero columns, ``matched`` must match ``n`` columns' parameters,
+        and a bias-equivalent baseline must imitate ``n`` columns of ``fill``; ``equivariant``
+        is a control of any setting; the other roles are no control.
+        """
+        role = self.role
+        if role == "fill0":
+            return self.n == n
+        if role == "matched":
+            return self.match_params == n
+        if self.bias:
+            return self.bias_n == n and math.isclose(self.bias_fill, fill)
+        return role == "equivariant"
 
     @property
     def label(self) -> str:

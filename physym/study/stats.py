@@ -193,13 +193,18 @@ class ConfigStats:
     spec: RunSpec | None = None  #: one run's spec (problem, task, model, method), for grouping
 
     def comparison(self, role: str) -> PairedTest | None:
-        """The (first) arm of ``role`` against the baseline."""
-        return next((c for c in self.comparisons if c.arm is not None and c.arm.role == role),
-                    None)
+        """The arm of ``role`` (:meth:`role`) against the baseline."""
+        arm = self.role(role)
+        return next((c for c in self.comparisons if c.arm == arm.arm), None) if arm else None
 
     def role(self, role: str) -> ArmStats | None:
-        """The (first) arm of a role: ``baseline``, ``matched``, ``fill0`` or ``expanded``."""
-        return next((a for a in self.arms.values() if a.role == role), None)
+        """The ``baseline``, the primary arm (``expanded``), or the control of a role that
+        controls for the primary setting (:meth:`Arm.controls_for`); ``None`` if absent."""
+        p = self.primary.arm if self.primary is not None else None
+        if role == "expanded":
+            return self.arms.get(p) if p is not None else None
+        return next((a for a in self.arms.values() if a.role == role and (
+            role == "baseline" or (p is not None and a.arm.controls_for(p.n, p.fill)))), None)
 
     @property
     def stalled_seeds(self) -> set[int]:
@@ -319,9 +324,8 @@ def _config(label: str, arms: dict[Arm, ArmStats], *, primary_n: int, primary_fi
         for ctrl in arms.values():
             if ctrl.role not in CONTROLS or ctrl.role in controls:
                 continue
-            if ctrl.arm.bias and not (ctrl.arm.bias_n == primary_n
-                                      and math.isclose(ctrl.arm.bias_fill, primary_fill)):
-                continue  # a bias-equivalent baseline of another setting
+            if not ctrl.arm.controls_for(primary_n, primary_fill):
+                continue  # a control of another setting (fill0 at another n, ...)
             controls[ctrl.role] = compare_arms(prim_arm.errors, ctrl.errors, alpha=alpha,
                                                arm=prim_arm.arm, ref=ctrl.arm)
     config = ConfigStats(label, arms, comparisons, primary, best, alpha / m, controls)
