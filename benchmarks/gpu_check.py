@@ -35,10 +35,6 @@ from typing import Any
 AGREEMENT_RTOL = 0.05
 #: The runs of the agreement check: (problem, task, model).
 AGREEMENT_RUNS = (("burgers", "pinn", "fnn"), ("burgers", "operator", "fno"))
-#: Smaller references for the smoke runs where the default one takes long to generate
-#: (gray_scott: a 256^2 ETDRK4 solve of 25-50 s on a CPU, the same params as tests/test_cli.py's
-#: smoke solve; the problem's own tests validate the default reference).
-SMOKE_PARAMS = {"gray_scott": (("grid", "64"), ("n_snapshots", "25"))}
 
 
 def _log(msg: str) -> None:
@@ -64,10 +60,12 @@ def _spec(problem: str, task: str, model: str, n: int, *, seed: int = 0, budget:
     from physym import Expansion, RunSpec  # noqa: PLC0415
     from physym.registry import get_problem  # noqa: PLC0415
 
-    layout = get_problem(problem).task(task).layouts_for(model)[0]
+    cls = get_problem(problem).task(task)
+    layout = cls.layouts_for(model)[0]
     fill = 0.5 if layout == "interleave" else math.pi
+    # the problem's smaller smoke reference where its default one takes long to generate
     return RunSpec(problem, task, model, Expansion(n, fill, layout), seed, budget,
-                   params=SMOKE_PARAMS.get(problem, ()))
+                   params=tuple(cls.smoke_params.items()))
 
 
 def check_tasks(device: str) -> dict[str, Any]:

@@ -168,6 +168,8 @@ class GrayScottPINN(LazyReference, PINNProblem):
     output_names = ("u", "v")
     budgets = suite_budgets(domain=(200, 2000, 4000, 8192), boundary=(40, 400, 1000, 2048),
                             initial=(40, 400, 1000, 2048))
+    #: smoke checks: a 64^2 solve with 25 snapshots instead of the 256^2 one (about 50 s)
+    smoke_params = {"grid": "64", "n_snapshots": "25"}
 
     def compute_reference(self) -> GridSolution:
         """Solve, or read from the cache, the reference for ``self.params``."""

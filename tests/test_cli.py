@@ -145,11 +145,6 @@ SUITE = ["wave1d", "allen_cahn", "kdv", "kuramoto_sivashinsky", "schrodinger",
          "diffusion_reaction", "klein_gordon", "helmholtz2d", "heat2d_multiscale", "poisson_nd",
          "heat_nd", "taylor_green", "heat2d_varying_coef", "wave2d_heterogeneous",
          "poisson_lshape", "burgers2d", "gray_scott", "lid_driven_cavity"]
-#: Smaller references for the smoke solve where the default one takes long to generate
-#: (gray_scott: 256^2 ETDRK4, about 50 s and 53 MB; its own tests validate the default).
-SMOKE_PARAMS = {"gray_scott": ["--param", "grid=64", "--param", "n_snapshots=25"]}
-
-
 @pytest.mark.parametrize("problem", SUITE)
 def test_every_pinn_suite_problem_smoke_solves(tmp_path, problem):
     from physym.registry import get_problem
@@ -164,7 +159,7 @@ def test_every_pinn_suite_problem_smoke_solves(tmp_path, problem):
         plot = []
     result = _run(["solve", problem, "--expand", "4", "--budget", "smoke", "--device", "cpu",
                    "--threads", "1", "--out", str(tmp_path), *plot,
-                   *SMOKE_PARAMS.get(problem, [])])
+                   *(a for k, v in cls.smoke_params.items() for a in ("--param", f"{k}={v}"))])
     assert result.exit_code == 0, result.output
     (run_dir,) = tmp_path.iterdir()
     data = json.loads((run_dir / "results.json").read_text())

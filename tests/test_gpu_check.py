@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_gpu_check_passes_on_the_cpu(tmp_path):
     out = tmp_path / "gpu_check.json"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    # the script's interpreter is this one (with this tree's physym), not whatever python3 is
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHON=sys.executable)
     proc = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu_check.sh"), "--device", "cpu",
                            "--out", str(out)], capture_output=True, text=True, env=env,
                           cwd=tmp_path)

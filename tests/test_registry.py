@@ -97,3 +97,19 @@ def test_parse_params_coerces_and_rejects():
         parse_params(BurgersOperatorParams, {"nu": "fast"})
     with pytest.raises(ValueError, match="nu must be a positive"):
         parse_params(BurgersOperatorParams, {"nu": "-1"})
+
+
+def test_every_problems_smoke_params_are_valid_parameters():
+    """``smoke_params`` (read by the CLI smoke tests and benchmarks/gpu_check.py) parse into
+    the problem's ``Params``, and differ from the defaults, for every built-in task."""
+    with_smoke = []
+    for name in available():
+        family = get_problem(name)
+        for task in family.tasks:
+            cls = family.task(task)
+            if cls.smoke_params:
+                params = parse_params(cls.Params, cls.smoke_params)
+                assert params != cls.Params(), (name, task)
+                cls(params)  # the constructor's own checks (the reference is lazy)
+                with_smoke.append(name)
+    assert "gray_scott" in with_smoke

@@ -92,6 +92,10 @@ class Problem(abc.ABC):
     #: ``None`` when the task reads no data; ``requires_data`` when it cannot run without.
     accepts_data: ClassVar[str | None] = None
     requires_data: ClassVar[bool] = False
+    #: ``Params`` overrides (name -> value, as ``--param``) for smoke checks where the default
+    #: reference takes long to generate (a coarser solve); the problem's own tests validate
+    #: the default. Read by the CLI's smoke tests and ``benchmarks/gpu_check.py``.
+    smoke_params: ClassVar[Mapping[str, str]] = {}
 
     def symmetries(self) -> tuple[Any, ...]:
         """The non-identity elements of the symmetry group of the solution, each a
