@@ -375,3 +375,20 @@ def test_measurement_presets_are_valid_and_their_committed_records_match(path):
         have = {f.stem for f in results.glob("*.json")}
         assert [s.key() for s in specs if s.key() not in have] == []
         assert sorted(have - {s.key() for s in specs}) == []
+
+
+@pytest.mark.parametrize("meta", sorted(BENCH.glob("results/study-*/study.json")),
+                         ids=lambda p: p.parent.name)
+def test_every_committed_study_names_the_preset_that_made_it(meta):
+    """A committed study's ``study.json`` names its preset by a path in this repository, whose
+    description its report shows (a preset edited after its run must be re-planned in), and
+    that preset plans exactly the committed records."""
+    from physym.study.preset import load_preset
+
+    data = json.loads(meta.read_text())
+    source = Path(data["source"])
+    assert not source.is_absolute() and (ROOT / source).is_file(), data["source"]
+    preset = load_preset(str(ROOT / source))
+    assert data["description"] == preset.description
+    have = {f.stem for f in (meta.parent / "records").glob("*.json")}
+    assert {s.key() for s in preset.specs()} == have
