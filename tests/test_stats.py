@@ -15,9 +15,9 @@ from physym.study.stats import (ZERO_ERROR, analyse, compare_arms, natural_key,
 
 
 def _record(problem: str, model: str, n: int, seed: int, error: float, *, fill: float = math.pi,
-            match: int = 0, status: str = "ok") -> dict:
+            match: int = 0, status: str = "ok", options: ModelOptions | None = None) -> dict:
     spec = RunSpec(problem, "regression", model, Expansion(n, fill, "append"), seed, "smoke",
-                   options=ModelOptions(match_params=match))
+                   options=options or ModelOptions(match_params=match))
     return RunResult(spec, status, error=error if status == "ok" else math.nan,
                      n_params=100 + 10 * (n or match)).to_dict()
 
@@ -140,13 +140,6 @@ def test_configurations_at_several_budgets_are_listed_in_numeric_order():
         natural_key("a [epochs=2000]") < natural_key("b [epochs=1]")
 
 
-def _arm_record(seed: int, error: float, *, n: int = 0, fill: float = math.pi,
-                options: ModelOptions | None = None) -> dict:
-    spec = RunSpec("p", "regression", "mlp", Expansion(n, fill, "append"), seed, "smoke",
-                   options=options or ModelOptions())
-    return RunResult(spec, "ok", error=error, n_params=100).to_dict()
-
-
 def test_controls_are_those_of_the_primary_setting_when_other_settings_have_some_too():
     """A fill list with 0 in it gives a zero-fill arm at every n, and records of two presets
     give bias-equivalent baselines of two sizes: each control is the primary setting's."""
@@ -155,11 +148,12 @@ def test_controls_are_those_of_the_primary_setting_when_other_settings_have_some
     eq = dict(bias_init=True, bias_lr=True, bias_fill=math.pi)
     records = []
     for s, b in enumerate(base):
-        records += [_arm_record(s, b), _arm_record(s, 0.5 * b, n=4),
+        records += [_record("p", "mlp", 0, s, b), _record("p", "mlp", 4, s, 0.5 * b),
                     # the n = 1 arms sort first and differ from the n = 4 ones
-                    _arm_record(s, 3.0 * b, n=1, fill=0.0), _arm_record(s, 1.0 * b, n=4, fill=0.0),
-                    _arm_record(s, 3.0 * b, options=ModelOptions(bias_n=1, **eq)),
-                    _arm_record(s, 0.5 * b, options=ModelOptions(bias_n=4, **eq))]
+                    _record("p", "mlp", 1, s, 3.0 * b, fill=0.0),
+                    _record("p", "mlp", 4, s, 1.0 * b, fill=0.0),
+                    _record("p", "mlp", 0, s, 3.0 * b, options=ModelOptions(bias_n=1, **eq)),
+                    _record("p", "mlp", 0, s, 0.5 * b, options=ModelOptions(bias_n=4, **eq))]
     (c,) = analyse(records, primary_n=4, primary_fill=math.pi).configs
     assert c.primary is not None and c.primary.arm.n == 4
     fill0, equivalent = c.role("fill0"), c.role("equivalent")

@@ -318,17 +318,13 @@ def _config(label: str, arms: dict[Arm, ArmStats], *, primary_n: int, primary_fi
                               ref=base.arm) for a in expanded]
         cands = [c for c in cands if c.n_pairs > 0]
         best = min(cands, key=lambda c: c.ratio) if cands else None
-    controls: dict[str, PairedTest] = {}
-    if primary is not None:
+    config = ConfigStats(label, arms, comparisons, primary, best, alpha / m, {})
+    if primary is not None:  # each control of the primary setting (ConfigStats.role)
         prim_arm = arms[primary.arm]
-        for ctrl in arms.values():
-            if ctrl.role not in CONTROLS or ctrl.role in controls:
-                continue
-            if not ctrl.arm.controls_for(primary_n, primary_fill):
-                continue  # a control of another setting (fill0 at another n, ...)
-            controls[ctrl.role] = compare_arms(prim_arm.errors, ctrl.errors, alpha=alpha,
-                                               arm=prim_arm.arm, ref=ctrl.arm)
-    config = ConfigStats(label, arms, comparisons, primary, best, alpha / m, controls)
+        for role in CONTROLS:
+            if (ctrl := config.role(role)) is not None:
+                config.controls[role] = compare_arms(prim_arm.errors, ctrl.errors, alpha=alpha,
+                                                     arm=prim_arm.arm, ref=ctrl.arm)
     drop = config.stalled_seeds
     if primary is not None and drop:
         keep = (lambda errors: {s: e for s, e in errors.items() if s not in drop})
