@@ -139,6 +139,8 @@ class Burgers2DPINN(LazyReference, PINNProblem):
     output_names = ("u", "v")
     budgets = suite_budgets(domain=(200, 2000, 4000, 8192), boundary=(40, 400, 1000, 2048),
                             initial=(40, 400, 1000, 2048))
+    #: smoke checks: 64^2, dt 5e-3, as its data test (192^2: about 9 s)
+    smoke_params = {"grid": "64", "dt": "5e-3", "n_snapshots": "20"}
 
     def compute_reference(self) -> GridSolution:
         """Solve, or read from the cache, the reference for ``self.params``."""

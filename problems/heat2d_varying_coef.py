@@ -174,6 +174,8 @@ class Heat2DVaryingCoefPINN(LazyReference, PINNProblem):
     output_names = ("u",)
     budgets = suite_budgets(domain=(200, 2000, 4000, 8192), boundary=(40, 400, 1000, 2048),
                             initial=(40, 400, 1000, 2048))
+    #: smoke checks: 32^2 in 100 steps, as its data test (128^2: about 3 s)
+    smoke_params = {"grid": "32", "n_steps": "100", "n_snapshots": "20"}
 
     def compute_reference(self) -> GridSolution:
         """Solve, or read from the cache, the reference for ``self.params``."""

@@ -114,6 +114,8 @@ class KdVPINN(PeriodicReferencePINN):
     input_names = ("x", "t")
     output_names = ("u",)
     budgets = suite_budgets(initial=(20, 200, 400, 2048))
+    #: smoke checks: 128 points, dt 1e-3, as its data test (512 points: about 4 s)
+    smoke_params = {"grid": "128", "dt": "1e-3", "n_snapshots": "100"}
 
     lower, length, t_final = LOWER, LENGTH, T_FINAL
 

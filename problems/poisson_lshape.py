@@ -188,6 +188,8 @@ class PoissonLShapePINN(LazyReference, PINNProblem):
     output_names = ("u",)
     budgets = suite_budgets(domain=(200, 1000, 4000, 8192), boundary=(40, 200, 400, 2048),
                             initial=(0, 0, 0, 0))
+    #: smoke checks: 3 refinements, as its data test (7: about 8 s)
+    smoke_params = {"refine": "3"}
 
     def compute_reference(self) -> P2Field:
         """Solve, or read from the cache, the reference for ``self.params``."""

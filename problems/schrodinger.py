@@ -139,6 +139,8 @@ class SchrodingerPINN(LazyReference, PINNProblem):
     output_names = ("u", "v")
     # Raissi et al.: 20000 collocation points, 50 initial, 50 boundary, 5 x 100 tanh.
     budgets = suite_budgets(initial=(20, 200, 400, 2048))
+    #: smoke checks: 256 points, dt 1e-3, as its data test (1024 points: about 10 s)
+    smoke_params = {"grid": "256", "dt": "1e-3", "n_snapshots": "100"}
 
     def compute_reference(self) -> PeriodicSolution:
         """Solve, or read from the cache, the reference for ``self.params``."""

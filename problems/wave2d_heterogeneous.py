@@ -180,6 +180,8 @@ class Wave2DHeterogeneousPINN(LazyReference, PINNProblem):
     output_names = ("u",)
     budgets = suite_budgets(domain=(200, 2000, 4000, 8192), boundary=(40, 400, 1000, 2048),
                             initial=(40, 400, 1000, 2048))
+    #: smoke checks: 128^2 in 400 steps, as its data test (512^2: about 6 s)
+    smoke_params = {"grid": "128", "n_steps": "400", "n_snapshots": "20"}
 
     def compute_reference(self) -> GridSolution:
         """Solve, or read from the cache, the reference for ``self.params``."""
