@@ -48,3 +48,22 @@ def test_gpu_check_refuses_bad_arguments(tmp_path):
                               capture_output=True, text=True)
         assert proc.returncode == 2 and message in proc.stderr, proc.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_gpu_session_refuses_bad_arguments_before_any_work(tmp_path):
+    """benchmarks/gpu_session.sh (one device call: wheels, gpu_check, the paper estimate)
+    checks its options first: one line, exit 2, nothing installed or written."""
+    for args, message in ((["--bogus"], "unknown option '--bogus'"),
+                          (["--deadline", "0"], "must be positive integers, got '0'"),
+                          (["--workers", "x"], "must be positive integers, got 'x'"),
+                          (["--deadline"], "must be positive integers, got ''"),
+                          (["--device", "tpu"], "--device must be cpu, cuda or cuda:N"),
+                          (["--estimate-from", str(tmp_path / "none.json")],
+                           "cannot read --estimate-from")):
+        out = tmp_path / "out"
+        proc = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu_session.sh"), *args],
+                              capture_output=True, text=True, env=dict(os.environ, OUT=str(out)))
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 2 and message in lines[-1], proc.stderr
+        assert "gpu_session.sh: error:" in lines[-1]
+        assert not out.exists()
