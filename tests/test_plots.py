@@ -109,11 +109,28 @@ def test_budget_effect_puts_the_budgets_on_the_x_axis_in_order(tmp_path, figures
     # the markers sit at the ratio of each budget (0.5 at both)
     offsets = ax.collections[-1].get_offsets()
     assert [float(y) for _, y in offsets] == pytest.approx([0.5, 0.5], rel=0.05)
+    # one line: on its budgets' ticks, not dodged aside (as the lower panel's)
+    assert [float(x) for x, _ in offsets] == [0.0, 1.0]
     # the lower panel: the baseline's mean error over seeds 0.1 * (1, 1.1, 1.2) at each budget
     (line,) = low.get_lines()
     assert list(line.get_xdata()) == [0, 1]
     assert list(line.get_ydata()) == pytest.approx([0.11, 0.11])
     assert low.get_yscale() == "log"
+
+
+def test_a_log_axis_within_a_decade_labels_its_ticks_plainly():
+    """0.98 and 1.02, not 9.8 x 10^-1 (the budget figure's ratios are often this close to 1);
+    an axis over several decades keeps matplotlib's powers of ten."""
+    from matplotlib.figure import Figure
+
+    narrow, wide = Figure().subplots(1, 2)
+    for ax, limits in ((narrow, (0.94, 1.05)), (wide, (1e-3, 1.0))):
+        ax.set_yscale("log")
+        ax.set_ylim(*limits)
+        plots._plain_log_labels(ax)
+    assert narrow.yaxis.get_major_formatter()(1.0, 0) == "1"
+    assert narrow.yaxis.get_minor_formatter()(0.98, 0) == "0.98"
+    assert "10^{-2}" in wide.yaxis.get_major_formatter()(0.01, 0)
 
 
 def test_budget_effect_averages_the_baselines_over_the_seeds_all_budgets_ran(tmp_path, figures):

@@ -41,6 +41,19 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+def _plain_log_labels(ax) -> None:
+    """A log y-axis that spans less than a decade labels its ticks ``0.98``, not ``9.8 x 10^-1``."""
+    if ax.get_yscale() != "log":
+        return
+    from matplotlib.ticker import FuncFormatter  # noqa: PLC0415
+
+    low, high = ax.get_ylim()
+    if 0 < low and high < 10 * low:
+        plain = FuncFormatter(lambda v, _: f"{v:.3g}")
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
+
+
 def plot_improvement(st: StudyStats, path: Path) -> Path:
     """Horizontal bars: the error ratio per configuration (log axis), bars = 95% interval."""
     rows = [c for c in st.configs if c.primary is not None and c.primary.n_pairs > 0]
@@ -176,7 +189,8 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
                if c.primary is not None and c.primary.n_pairs > 0]
         if not pts:
             continue
-        dodge = 0.04 * (k - len(axis) / 2) if shared else 0.0  # overlapping bars
+        # bars that would overlap, spread symmetrically about the budget (none with one line)
+        dodge = 0.04 * (k - (len(axis) - 1) / 2) if shared else 0.0
         x = np.array([i for i, _ in pts]) + dodge
         r = np.array([p.ratio for _, p in pts])
         low = np.array([p.ratio_low if math.isfinite(p.ratio_low) else p.ratio for _, p in pts])
@@ -229,4 +243,6 @@ def plot_budget_effect(st: StudyStats, path: Path) -> Path:
     ax.set_title(f"{st.primary_label}: the effect against the training budget", fontsize=10)
     if axis:
         ax.legend(fontsize=7, loc="best")
+    for a in (ax, low_ax):
+        _plain_log_labels(a)
     return _save(fig, path)
