@@ -64,7 +64,8 @@ names = ["physym", "torch", "numpy", "scipy", "deepxde", "neuraloperator", "dask
 print("python", platform.python_version(), "|", ", ".join(f"{n} {m.version(n)}" for n in names))
 print("cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")
 PY
-"$PY" -c 'import physym.problems, deepxde, neuralop' 2>/dev/null \
+"$PY" -c 'import importlib.util as u, physym.problems
+assert all(u.find_spec(m) for m in ("deepxde", "neuralop", "distributed", "skfem", "h5netcdf"))' \
     || { note "FAILED: physym or a requirement does not import; see above"; exit 1; }
 
 limit=$(( $(left) < CHECK_LIMIT ? $(left) : CHECK_LIMIT ))
