@@ -204,3 +204,31 @@ def test_records_are_unchanged_by_refactoring(local_study):
         return {frozenset(g) for g in groups.values()}
 
     assert partition(records) == partition(fixture)
+
+
+def test_the_report_code_is_loaded_before_the_runs_start(tmp_path):
+    """A study runs for hours; its last step (the report) must use the code the study started
+    with, not whatever the installed tree holds by then (an edit there once failed that step
+    with an AttributeError between an old and a new module). Checked in a fresh process: when
+    the runs start, the report and its figures are already imported."""
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys\n"
+        "import physym.study.plan as plan\n"
+        "def run_study(*args, **kwargs):\n"
+        "    mods = ('physym.study.report', 'physym.study.plots', 'physym.study.stats')\n"
+        "    print(json.dumps({m: m in sys.modules for m in mods}))\n"
+        "    raise SystemExit(0)\n"
+        "plan.run_study = run_study\n"
+        "from physym.cli import main\n"
+        f"sys.argv = ['physym', 'study', '--preset', 'smoke', '--out', {str(tmp_path / 's')!r},"
+        " '--device', 'cpu', '--threads', '1']\n"
+        "main()\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    loaded = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert loaded == {"physym.study.report": True, "physym.study.plots": True,
+                      "physym.study.stats": True}

@@ -125,6 +125,9 @@ def study_command(
     from physym.study.plan import (StudyDirError, plan_study, prepare_data,  # noqa: PLC0415
                                    preview_study, run_study)
     from physym.study.preset import PresetError, config_key, load_preset  # noqa: PLC0415
+    # the report's code too, now: a study runs for hours, and the code it was started with
+    # writes its report even if the installed tree is edited or upgraded meanwhile
+    import physym.study.report  # noqa: F401, PLC0415
 
     try:
         check_executor_args(workers=workers, dask_local=dask_local, scheduler=scheduler,

@@ -21,6 +21,7 @@ from physym.io import atomic_path, json_safe, write_netcdf
 from physym.spec import RunSpec
 from physym.study.breakdown import (breakdown_dict, breakdown_lines, budget_axis, budget_dict,
                                     budget_lines)
+from physym.study.plots import plot_budget_effect, plot_error_vs_expansion, plot_improvement
 from physym.study.preset import Arm, config_label
 from physym.study.sensitivity import sensitivity, sensitivity_lines, sensitivity_sentence
 from physym.study.stats import PAPER_FRACTION, ZERO_ERROR, ConfigStats, StudyStats, \
@@ -365,9 +366,6 @@ def build_report(root: Path) -> tuple[StudyStats, list[Path]]:
     ValueError
         When ``root`` holds no sound record.
     """
-    from physym.study.plots import (plot_budget_effect, plot_error_vs_expansion,  # noqa: PLC0415
-                                    plot_improvement)
-
     root = Path(root)
     meta, records, problems = load_study(root)
     if not records:
