@@ -330,6 +330,8 @@ def test_resuming_keeps_the_creation_date_and_records_say_what_software_ran_them
     import importlib.metadata
     import platform
 
+    import torch
+
     from physym.study.executors import VERSIONED
 
     preset = parse_preset(TINY, name="tiny")
@@ -348,6 +350,10 @@ def test_resuming_keeps_the_creation_date_and_records_say_what_software_ran_them
     assert versions["python"] == platform.python_version()
     assert versions["torch"] == importlib.metadata.version("torch")
     assert versions["deepxde"] == importlib.metadata.version("deepxde")
+    # the processor too: another instruction set sums float32 in another order
+    hardware = record["provenance"]["hardware"]
+    assert hardware["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert hardware["cpu"] and "gpu" not in hardware
 
 
 def test_prepare_data_solves_each_pinn_reference_once_before_the_runs(tmp_path, monkeypatch):

@@ -26,7 +26,7 @@ from physym.runner import RunSpec
 from physym.threads import limit_threads
 
 __all__ = ["execute_record", "ExecutorError", "iter_records", "default_threads", "check_scheduler",
-           "check_executor_args", "software_versions"]
+           "check_executor_args", "software_versions", "hardware"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,43 @@ def _versions() -> tuple[tuple[str, str], ...]:
         except metadata.PackageNotFoundError:
             versions.append((name, "absent"))
     return tuple(versions)
+
+
+@functools.cache
+def _cpu() -> tuple[tuple[str, str], ...]:
+    import torch  # noqa: PLC0415
+
+    fields = {}
+    try:  # Linux: the model and its family/model numbers (the name alone can be "AMD EPYC")
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            first = f.read().split("\n\n", 1)[0]  # the first processor's block
+    except OSError:
+        first = ""
+    for line in first.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("model name", "cpu family", "model"):
+            fields[key.strip()] = value.strip()
+    name = fields.get("model name") or platform.processor() or platform.machine()
+    if "cpu family" in fields:
+        name += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
+    capability = getattr(torch.backends.cpu, "get_cpu_capability", lambda: "unknown")()
+    return (("cpu", name), ("cpu_capability", capability))
+
+
+def hardware(device: str) -> dict[str, str]:
+    """The processor a record ran on, and its GPU on a CUDA device (looked up once per process).
+
+    ``cpu_capability`` is the vector instruction set torch's CPU kernels use (``AVX2``,
+    ``AVX512``, ...). Float32 sums come out in another order under another one, and training
+    amplifies that: the same spec gave Burgers FNO errors 11% apart on an AVX2 and on another
+    CPU (docs/study.md, *Reproducibility*). Pair arms on one kind of machine.
+    """
+    out = dict(_cpu())
+    if str(device).startswith("cuda"):
+        import torch  # noqa: PLC0415
+
+        out["gpu"] = torch.cuda.get_device_name(torch.device(device))
+    return out
 
 
 def software_versions() -> dict[str, str]:
@@ -89,6 +126,7 @@ def execute_record(spec_dict: dict[str, Any], device: str, threads: int) -> dict
     record["provenance"] = {
         "wall_time": time.perf_counter() - start, "host": socket.gethostname(),
         "pid": os.getpid(), "torch_threads": threads, "versions": software_versions(),
+        "hardware": hardware(record.get("device") or device),
     }
     if record["status"] == "failed":
         record["error"] = None  # JSON has no NaN; a failed run has no error to count
