@@ -136,17 +136,6 @@ class Result:
 
 
 # ----------------------------------------------------------------------------- environment
-def cpu_model() -> str:
-    """The CPU's model name from ``/proc/cpuinfo`` (``platform.processor()`` elsewhere)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def _version(package: str) -> str | None:
     try:
         return importlib.metadata.version(package)
@@ -166,11 +155,14 @@ def _memory_gib() -> float | None:
 
 def environment(device: torch.device) -> dict[str, Any]:
     """Machine, software and load at the time of the call (stored with every result)."""
-    gpu = torch.cuda.get_device_name(device) if device.type == "cuda" else None
+    from physym.study.executors import hardware  # noqa: PLC0415 (what study records store)
+
+    hw = hardware(str(device))
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "cpu": cpu_model(), "cpu_count": os.cpu_count(), "memory_gib": _memory_gib(),
-        "gpu": gpu, "device": str(device), "torch_threads": torch.get_num_threads(),
+        "cpu": hw["cpu"], "cpu_capability": hw["cpu_capability"], "cpu_count": os.cpu_count(),
+        "memory_gib": _memory_gib(), "gpu": hw.get("gpu"), "device": str(device),
+        "torch_threads": torch.get_num_threads(),
         "loadavg": [round(v, 2) for v in os.getloadavg()],
         "python": platform.python_version(), "platform": platform.platform(),
         "versions": {p: _version(p) for p in ("physym", "torch", "numpy", "scipy",

@@ -58,12 +58,8 @@ if ! "$PY" -c 'import physym.problems' 2>/dev/null; then
     "$PY" -m pip install -q --no-index --no-deps --no-build-isolation -e . 2>&1 | tail -3 \
         | tee -a "$OUT/session.txt"
 fi
-"$PY" - <<'PY' 2>&1 | tee -a "$OUT/session.txt"
-import importlib.metadata as m, platform, torch
-names = ["physym", "torch", "numpy", "scipy", "deepxde", "neuraloperator", "dask"]
-print("python", platform.python_version(), "|", ", ".join(f"{n} {m.version(n)}" for n in names))
-print("cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")
-PY
+"$PY" -c 'import sys; from physym.study.executors import hardware, software_versions
+print(software_versions(), hardware(sys.argv[1]))' "$DEVICE" 2>&1 | tee -a "$OUT/session.txt"
 "$PY" -c 'import importlib.util as u, physym.problems
 assert all(u.find_spec(m) for m in ("deepxde", "neuralop", "distributed", "skfem", "h5netcdf"))' \
     || { note "FAILED: physym or a requirement does not import; see above"; exit 1; }

@@ -79,7 +79,7 @@ def hardware(device: str) -> dict[str, str]:
     ``cpu_capability`` is the vector instruction set torch's CPU kernels use (``AVX2``,
     ``AVX512``, ...). Float32 sums come out in another order under another one, and training
     amplifies that: the same spec gave Burgers FNO errors 11% apart on an AVX2 and on another
-    CPU (docs/study.md, *Reproducibility*). Pair arms on one kind of machine.
+    CPU (docs/study.md, *Reproducibility across machines*). Pair arms on one kind of machine.
     """
     out = dict(_cpu())
     if str(device).startswith("cuda"):
