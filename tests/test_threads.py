@@ -107,3 +107,15 @@ def test_a_study_run_and_solve_s_threads_option_hold_the_limit_for_late_pools(mo
     finally:
         for restore in restores:  # the command would keep it: undo it for the next tests
             restore()
+
+
+@pytest.mark.skipif(not os.environ.get("PYTEST_XDIST_WORKER"),
+                    reason="only a pytest-xdist worker (the default `pytest -n auto`) limits itself")
+def test_every_test_worker_runs_one_thread_and_passes_it_on():
+    """The suite runs on several pytest-xdist workers (tests/conftest.py); each one, and the
+    CLI runs it starts, gets one thread, or N workers would oversubscribe N cores."""
+    assert torch.get_num_threads() == 1
+    assert all(os.environ[name] == "1" for name in THREAD_VARIABLES)
+    done = subprocess.run([sys.executable, "-c", "import torch; print(torch.get_num_threads())"],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "1"
