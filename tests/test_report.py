@@ -426,25 +426,3 @@ def test_budget_axis_over_overrides_groups_one_family():
     assert family == "burgers/pinn/fnn"
     assert [c.budget for c in configs] == ["quick", "quick [adam_iterations=90]",
                                            "quick [adam_iterations=900]"]
-
-
-def test_records_from_two_kinds_of_device_get_a_devices_section(tmp_path):
-    store = RecordStore(tmp_path)
-    for r in _records():
-        r["device"] = "cuda:0" if r["spec"]["expansion"]["n"] else "cpu"
-        store.write(r)
-    build_report(tmp_path)
-    section = (tmp_path / "report.md").read_text().split("## Devices")[1]
-    rows = [line for line in section.splitlines() if line.startswith("| burgers")]
-    assert len(rows) == 2
-    assert next(r for r in rows if "| baseline |" in r).endswith("| cpu: 3 |")
-    assert next(r for r in rows if "| baseline |" not in r).endswith("| cuda: 3 |")
-
-
-def test_records_from_one_kind_of_device_get_no_devices_section(tmp_path):
-    store = RecordStore(tmp_path)
-    for r in _records():
-        r["device"] = "cuda:1" if r["spec"]["seed"] else "cuda:0"
-        store.write(r)
-    build_report(tmp_path)
-    assert "## Devices" not in (tmp_path / "report.md").read_text()

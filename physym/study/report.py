@@ -16,16 +16,14 @@ from typing import Any
 import numpy as np
 
 from physym._text import fmt, pct
-from physym.convergence import generalisation_ratio
 from physym.io import atomic_path, json_safe, write_netcdf
-from physym.spec import RunSpec
 from physym.study.breakdown import (breakdown_dict, breakdown_lines, budget_axis, budget_dict,
                                     budget_lines)
+from physym.study.diagnostics import convergence_lines, machine_lines
 from physym.study.plots import plot_budget_effect, plot_error_vs_expansion, plot_improvement
-from physym.study.preset import Arm, config_label
 from physym.study.sensitivity import sensitivity, sensitivity_lines, sensitivity_sentence
 from physym.study.stats import PAPER_FRACTION, ZERO_ERROR, ConfigStats, StudyStats, \
-    analyse, natural_key, reproduced_fraction
+    analyse, reproduced_fraction
 from physym.study.store import RecordStore
 
 __all__ = ["load_study", "build_report", "stats_dataset"]
@@ -97,81 +95,6 @@ def _by_seed(errors: dict[int, float]) -> str:
     return ", ".join(f"{seed}: {fmt(e, '.2g')}" for seed, e in sorted(errors.items())) or "–"
 
 
-def _convergence(records: list[dict[str, Any]]) -> list[str]:
-    """The ``Convergence`` section: per configuration and arm, how many recorded runs met
-    the criterion of :mod:`physym.convergence`, and every run whose optimiser stalled."""
-    rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    ratios: dict[tuple[str, str], list[float]] = {}
-    stalled = []
-    for r in records:
-        t = r.get("training")
-        if r["status"] != "ok" or not t:
-            continue
-        spec = RunSpec.from_dict(r["spec"])
-        row = (f"{config_label(spec)} ({spec.budget})", Arm.of(spec).label)
-        rows.setdefault(row, []).append(t)
-        if (ratio := generalisation_ratio(r)) is not None:
-            ratios.setdefault(row, []).append(ratio)
-        if t.get("stalled"):
-            phase = next((p for p in t["phases"] if p["stop"] == "no progress"), {})
-            stalled.append(f"- `{r['key']}` {config_label(spec)}, {Arm.of(spec).label}, seed "
-                           f"{spec.seed}: {phase.get('optimizer')} stopped after "
-                           f"{phase.get('iterations')} of {phase.get('limit')} iterations "
-                           "(no progress)")
-    if not rows:
-        return []
-    criterion = next(iter(rows.values()))[0].get("criterion", "")
-    lines = ["", "## Convergence", "",
-             f"Criterion: the run has converged when its {criterion}. Runs whose optimiser "
-             "stalled (stopped for no progress before 10% of its iterations) are listed below; "
-             "the statistics above count them and flag them (the per-configuration *stalled* "
-             "column repeats each verdict without their seed pairs).", "",
-             "*stopped early*: a phase that stopped for no progress before its limit; "
-             "*restarted*: L-BFGS started again with a fresh history after such a stop "
-             "(`lbfgs_restarts`); *test / train* (operators): the median over runs of the "
-             "held-out error over the last epoch's training loss, the same relative L2 "
-             "(`physym.convergence.generalisation_ratio`): near 1, the error follows the "
-             "training loss, and a longer budget lowers it for as long as that still falls; "
-             "well above 1, a generalisation gap has opened.", "",
-             "| configuration | arm | recorded | converged | stopped early | stalled | restarted "
-             "| median tail drop | test / train |", "|---|---|---|---|---|---|---|---|---|"]
-    by_label = sorted(rows.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1]))
-    for row, ts in by_label:
-        label, arm = row
-        drops = [t["tail_drop"] for t in ts if isinstance(t.get("tail_drop"), (int, float))]
-        early = sum(any(p["stop"] == "no progress" and p["iterations"] < p["limit"]
-                        for p in t["phases"]) for t in ts)
-        restarted = sum(any(p.get("restarts", 0) for p in t["phases"]) for t in ts)
-        lines.append(f"| {label} | {arm} | {len(ts)} | {sum(bool(t['converged']) for t in ts)} "
-                     f"| {early} | {sum(bool(t['stalled']) for t in ts)} | {restarted} | "
-                     f"{fmt(float(np.median(drops)), '.1%') if drops else '–'} | "
-                     f"{fmt(float(np.median(ratios[row])), '.2f') if row in ratios else '–'} |")
-    if stalled:
-        lines += ["", "Stalled runs:", "", *stalled]
-    return lines
-
-
-def _devices(records: list[dict[str, Any]]) -> list[str]:
-    """A ``Devices`` section when the records ran on more than one kind of device: float32
-    summation order alone moves a long run's error by a few percent (CPU against GPU), so a
-    seed pair across devices compares the devices too."""
-    kinds: dict[tuple[str, str], dict[str, int]] = {}
-    for r in records:
-        if r["status"] == "ok":
-            spec = RunSpec.from_dict(r["spec"])
-            kind = str(r.get("device") or "unknown").split(":")[0]
-            per = kinds.setdefault((config_label(spec), Arm.of(spec).label), {})
-            per[kind] = per.get(kind, 0) + 1
-    if len({k for per in kinds.values() for k in per}) < 2:
-        return []
-    return ["", "## Devices", "", "These records ran on more than one kind of device; pairs "
-            "across devices also compare the devices (a few percent in a long float32 run).", "",
-            "| configuration | arm | runs by device |", "|---|---|---|"] + [
-        f"| {label} | {arm} | " + ", ".join(f"{k}: {n}" for k, n in sorted(per.items())) + " |"
-        for (label, arm), per in sorted(kinds.items(),
-                                        key=lambda kv: (natural_key(kv[0][0]), kv[0][1]))]
-
-
 def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list[dict],
               missing: int, problems: list[str], records: list[dict[str, Any]],
               sens: dict[str, Any]) -> str:
@@ -240,8 +163,8 @@ def _markdown(meta: dict[str, Any], st: StudyStats, n_records: int, failed: list
                          f"{fmt(a.mean)} | {fmt(a.median)} | {_by_seed(a.errors)} | "
                          f"{pct(x.relative_change) if x else '–'} | "
                          f"{fmt(x.p_t, '.3f') if x else '–'} | {x.verdict if x else 'reference'} |")
-    lines += _convergence(records)
-    lines += _devices(records)
+    lines += convergence_lines(records)
+    lines += machine_lines(records)
     if failed:
         lines += ["", "## Failed runs", ""]
         lines += [f"- `{r['key']}` {r['spec']['problem']}/{r['spec'].get('model')} seed "
