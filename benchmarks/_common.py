@@ -29,7 +29,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 __all__ = [
-    "BUDGETS", "ORDER", "Context", "Result", "Target", "environment", "interleaved", "ratio_stats", "peak_memory",
+    "BUDGETS", "ORDER", "Context", "Result", "Target", "environment", "interleaved", "ratio_stats",
+    "median_interval", "ratio_target", "peak_memory",
     "MEMORY_METHOD", "timed", "write_result", "write_summary", "print_result", "fmt_ratio",
     "fmt_mib", "fmt_sig", "markdown_table",
 ]
@@ -231,12 +232,49 @@ def interleaved(arms: Mapping[str, Callable[[], Any]], *, repeats: int, device: 
     return times
 
 
+def median_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
+    """Distribution-free interval for the median: ``(low, high, coverage)``.
+
+    The order statistics ``x(k) <= median <= x(n - k + 1)`` with the largest ``k`` whose
+    coverage ``1 - 2 P(B <= k - 1)``, ``B ~ Binomial(n, 1/2)``, is at least ``confidence``
+    (sign-test interval; no assumption on the distribution of the values). With too few
+    values for that coverage it is the full range, and ``coverage`` says what it has.
+    """
+    from scipy import stats  # noqa: PLC0415
+
+    x = np.sort(np.asarray(values, dtype=float))
+    n, k = x.size, 1
+    while k < n // 2 + 1 and 1.0 - 2.0 * stats.binom.cdf(k, n, 0.5) >= confidence:
+        k += 1
+    return float(x[k - 1]), float(x[n - k]), float(1.0 - 2.0 * stats.binom.cdf(k - 1, n, 0.5))
+
+
 def ratio_stats(numerator: Sequence[float], denominator: Sequence[float]) -> dict[str, float]:
-    """Median, quartiles and range of the per-repetition ratios ``numerator / denominator``."""
+    """Median, quartiles and range of the per-repetition ratios ``numerator / denominator``,
+    and the median's distribution-free 95% interval (:func:`median_interval`:
+    ``median_low``, ``median_high``, ``median_coverage``)."""
     r = np.asarray(numerator, dtype=float) / np.asarray(denominator, dtype=float)
     q1, med, q3 = np.percentile(r, [25, 50, 75])
+    low, high, coverage = median_interval(r)
     return {"median": float(med), "q1": float(q1), "q3": float(q3), "min": float(r.min()),
-            "max": float(r.max()), "n": int(r.size)}
+            "max": float(r.max()), "n": int(r.size), "median_low": low, "median_high": high,
+            "median_coverage": coverage}
+
+
+def ratio_target(stats: Mapping[str, float], bound: float,
+                 confidence: float = 0.95) -> tuple[bool | None, str]:
+    """Is the median ratio at most ``bound``? Returns the verdict and the measurement in words.
+
+    ``True`` when the median's interval (:func:`ratio_stats`) lies at or below ``bound``,
+    ``False`` when it lies above, and ``None`` (not decided) when it straddles it or when too
+    few repetitions give no interval of ``confidence``: the machine's timing noise, not the
+    code, would then decide a verdict read from the median alone.
+    """
+    low, high, coverage = stats["median_low"], stats["median_high"], stats["median_coverage"]
+    words = f"{stats['median']:.3f}, median's {coverage:.1%} interval [{low:.3f}, {high:.3f}]"
+    if coverage < confidence:
+        return None, words + f" (too few repetitions for {confidence:.0%})"
+    return (True if high <= bound else False if low > bound else None), words
 
 
 def _profiled_peak(fn: Callable[[], Any]) -> int:
@@ -301,7 +339,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str
 
 
 def _mark(met: bool | None) -> str:
-    return {True: "met", False: "**missed**", None: "n/a"}[met]
+    return {True: "met", False: "**missed**", None: "not decided"}[met]
 
 
 def to_markdown(result: Result, env: Mapping[str, Any]) -> str:

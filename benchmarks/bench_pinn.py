@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from _common import (Context, Result, Target, Untimed, fmt_ratio, fmt_sig, interleaved,
-                     ratio_stats)
+                     ratio_stats, ratio_target)
 from physym import Expansion, get_problem
 
 NAME = "pinn"
@@ -268,9 +268,9 @@ def run(ctx: Context) -> Result:
         result.table.append([setup["setting"], str(setup["steps"]),
                              *(fmt_sig(1e3 * per_step[a]) for a in ARMS),
                              *(fmt_ratio(r) for r in ratios.values()), fmt_sig(compile_s)])
-        over = ratios["physym_over_deepxde"]["median"]
+        met, measured = ratio_target(ratios["physym_over_deepxde"], TARGET)
         result.targets.append(Target(f"{problem_name} n={n} {phase}: physym / deepxde median "
-                                     f"≤ {TARGET}", f"{over:.3f}", over <= TARGET))
+                                     f"≤ {TARGET}", measured, met))
         if problem_name == "burgers":
             fast = ratios["deepxde_over_jet"]["median"]
             result.targets.append(Target(f"burgers n={n} {phase}: deepxde / physym jet median "

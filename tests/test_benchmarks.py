@@ -392,3 +392,30 @@ def test_every_committed_study_names_the_preset_that_made_it(meta):
     assert data["description"] == preset.description
     have = {f.stem for f in (meta.parent / "records").glob("*.json")}
     assert {s.key() for s in preset.specs()} == have
+
+
+def test_median_interval_is_the_sign_test_interval(common):
+    """The textbook order-statistic intervals: n = 20 -> x(6)..x(15) (95.9%), n = 100 ->
+    x(40)..x(61) (96.5%), n = 11 -> x(2)..x(10) (98.8%); with five values or fewer no interval
+    reaches 95% and the range comes back with its coverage."""
+    rng = np.random.default_rng(0)
+    for n, (lo, hi), coverage in ((20, (6, 15), 0.9586), (100, (40, 61), 0.9648),
+                                  (11, (2, 10), 0.9883), (5, (1, 5), 0.9375)):
+        x = rng.permutation(np.arange(1.0, n + 1))
+        low, high, cov = common.median_interval(x)
+        assert (low, high) == (lo, hi) and cov == pytest.approx(coverage, abs=1e-4), n
+
+
+def test_ratio_target_leaves_a_straddled_bound_undecided(common):
+    """A verdict read from the median alone flips with timing noise; with the median's
+    interval it is met, missed or not decided."""
+    base = [1.0] * 11
+    met, words = common.ratio_target(common.ratio_stats([0.98 + 0.001 * i for i in range(11)],
+                                                        base), 1.05)
+    assert met is True and "[0.981, 0.989]" in words
+    assert common.ratio_target(common.ratio_stats([1.06 + 0.01 * i for i in range(11)], base),
+                               1.05)[0] is False
+    noisy = [0.93, 0.95, 0.97, 0.99, 1.0, 1.003, 1.02, 1.06, 1.08, 1.09, 1.17]
+    assert common.ratio_target(common.ratio_stats(noisy, base), 1.05)[0] is None
+    few, words = common.ratio_target(common.ratio_stats([1.0, 1.01, 1.0], [1.0] * 3), 1.05)
+    assert few is None and "too few repetitions for 95%" in words
