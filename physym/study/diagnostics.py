@@ -25,6 +25,11 @@ from physym.study.stats import natural_key
 __all__ = ["convergence_lines", "machine", "machine_lines"]
 
 
+def _in_order(rows: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str], Any]]:
+    """``{(configuration, arm): value}`` items in configuration (natural) then arm order."""
+    return sorted(rows.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1]))
+
+
 def convergence_lines(records: list[dict[str, Any]]) -> list[str]:
     """The ``Convergence`` section: per configuration and arm, how many recorded runs met
     the criterion of :mod:`physym.convergence`, and every run whose optimiser stalled."""
@@ -63,8 +68,7 @@ def convergence_lines(records: list[dict[str, Any]]) -> list[str]:
              "well above 1, a generalisation gap has opened.", "",
              "| configuration | arm | recorded | converged | stopped early | stalled | restarted "
              "| median tail drop | test / train |", "|---|---|---|---|---|---|---|---|---|"]
-    by_label = sorted(rows.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1]))
-    for row, ts in by_label:
+    for row, ts in _in_order(rows):
         label, arm = row
         drops = [t["tail_drop"] for t in ts if isinstance(t.get("tail_drop"), (int, float))]
         early = sum(any(p["stop"] == "no progress" and p["iterations"] < p["limit"]
@@ -105,7 +109,8 @@ def machine_lines(records: list[dict[str, Any]]) -> list[str]:
         if r["status"] == "ok":
             spec = RunSpec.from_dict(r["spec"])
             per = kinds.setdefault((config_label(spec), Arm.of(spec).label), {})
-            per[machine(r)] = per.get(machine(r), 0) + 1
+            kind = machine(r)
+            per[kind] = per.get(kind, 0) + 1
     if len({k for per in kinds.values() for k in per}) < 2:
         return []
     mixed = sum(len(per) > 1 for per in kinds.values())
@@ -119,5 +124,4 @@ def machine_lines(records: list[dict[str, Any]]) -> list[str]:
             "machines within one arm.", "",
             "| configuration | arm | runs by machine |", "|---|---|---|"] + [
         f"| {label} | {arm} | " + "; ".join(f"{n} on {k}" for k, n in sorted(per.items())) + " |"
-        for (label, arm), per in sorted(kinds.items(),
-                                        key=lambda kv: (natural_key(kv[0][0]), kv[0][1]))]
+        for (label, arm), per in _in_order(kinds)]
