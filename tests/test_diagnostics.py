@@ -85,3 +85,18 @@ def test_one_kind_of_machine_gives_no_section(tmp_path):
         store.write(r, provenance=r["provenance"])
     build_report(tmp_path)
     assert "## Machines" not in (tmp_path / "report.md").read_text()
+
+
+def test_a_configuration_at_two_budgets_gives_a_row_per_budget():
+    """Seed pairs are made per budget, so a budget axis must not pool machines across
+    budgets: smoke on one processor, quick on another, and no row mixes."""
+    records = _records(lambda s: "cpu", lambda s: EPYC)
+    for r in _records(lambda s: "cpu", lambda s: XEON):
+        r["spec"]["budget"] = "quick"
+        records.append(r)
+    lines = machine_lines(records)
+    assert "0 configuration-arm row(s) below mix machines" in " ".join(lines)
+    rows = [line for line in lines if line.startswith("| burgers")]
+    assert len(rows) == 4
+    assert sum("(smoke) | baseline | 3 on cpu: AMD" in line for line in rows) == 1
+    assert sum("(quick) | baseline | 3 on cpu: Intel" in line for line in rows) == 1

@@ -30,6 +30,12 @@ def _in_order(rows: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str], A
     return sorted(rows.items(), key=lambda kv: (natural_key(kv[0][0]), kv[0][1]))
 
 
+def _row(spec: RunSpec) -> tuple[str, str]:
+    """A record's report row: its configuration with the budget name, and its arm (a
+    configuration at two budgets gives two rows, as its seed pairs are made per budget)."""
+    return f"{config_label(spec)} ({spec.budget})", Arm.of(spec).label
+
+
 def convergence_lines(records: list[dict[str, Any]]) -> list[str]:
     """The ``Convergence`` section: per configuration and arm, how many recorded runs met
     the criterion of :mod:`physym.convergence`, and every run whose optimiser stalled."""
@@ -41,7 +47,7 @@ def convergence_lines(records: list[dict[str, Any]]) -> list[str]:
         if r["status"] != "ok" or not t:
             continue
         spec = RunSpec.from_dict(r["spec"])
-        row = (f"{config_label(spec)} ({spec.budget})", Arm.of(spec).label)
+        row = _row(spec)
         rows.setdefault(row, []).append(t)
         if (ratio := generalisation_ratio(r)) is not None:
             ratios.setdefault(row, []).append(ratio)
@@ -102,13 +108,13 @@ def machine(record: dict[str, Any]) -> str:
 def machine_lines(records: list[dict[str, Any]]) -> list[str]:
     """The ``Machines`` section (see the module docstring); empty on one kind of machine.
 
-    One row per configuration and arm: its successful runs counted by :func:`machine`.
+    One row per configuration (at its budget) and arm: its successful runs counted by
+    :func:`machine`.
     """
     kinds: dict[tuple[str, str], dict[str, int]] = {}
     for r in records:
         if r["status"] == "ok":
-            spec = RunSpec.from_dict(r["spec"])
-            per = kinds.setdefault((config_label(spec), Arm.of(spec).label), {})
+            per = kinds.setdefault(_row(RunSpec.from_dict(r["spec"])), {})
             kind = machine(r)
             per[kind] = per.get(kind, 0) + 1
     if len({k for per in kinds.values() for k in per}) < 2:
