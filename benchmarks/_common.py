@@ -238,7 +238,9 @@ def median_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[
     The order statistics ``x(k) <= median <= x(n - k + 1)`` with the largest ``k`` whose
     coverage ``1 - 2 P(B <= k - 1)``, ``B ~ Binomial(n, 1/2)``, is at least ``confidence``
     (sign-test interval; no assumption on the distribution of the values). With too few
-    values for that coverage it is the full range, and ``coverage`` says what it has.
+    values for that coverage it is the full range, and ``coverage`` says what it has. The
+    bounds are those of ``scipy.stats.quantile_test(...).confidence_interval`` (tested), which
+    does not report the coverage reached, printed by the benchmarks.
     """
     from scipy import stats  # noqa: PLC0415
 

@@ -406,6 +406,23 @@ def test_median_interval_is_the_sign_test_interval(common):
         assert (low, high) == (lo, hi) and cov == pytest.approx(coverage, abs=1e-4), n
 
 
+def test_median_interval_agrees_with_scipys_quantile_test(common):
+    """scipy's ``quantile_test(...).confidence_interval`` gives the same bounds (it does not
+    report the coverage reached, which the benchmarks print, hence physym's own function)
+    and no interval (NaN) where too few values reach 95%."""
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    for n in (5, 6, 9, 20, 41, 100):
+        x = rng.lognormal(sigma=0.05, size=n)
+        low, high, cov = common.median_interval(x)
+        ci = stats.quantile_test(x, q=1.0, p=0.5).confidence_interval(0.95)
+        if cov < 0.95:
+            assert np.isnan(ci.low) and np.isnan(ci.high), n
+        else:
+            assert (low, high) == (ci.low, ci.high), n
+
+
 def test_ratio_target_leaves_a_straddled_bound_undecided(common):
     """A verdict read from the median alone flips with timing noise; with the median's
     interval it is met, missed or not decided."""
