@@ -121,6 +121,26 @@ def test_rerun_skips_everything_and_report_rebuilds(local_study):
     assert result.exit_code == 0 and (root / "report.md").is_file()
 
 
+def test_grow_lets_an_edited_preset_add_runs_and_is_a_usage_error_otherwise(tmp_path):
+    from physym.study.plan import plan_study
+    from physym.study.preset import load_preset
+
+    preset = tmp_path / "tiny.toml"
+    tiny = '[study]\nbudget = "smoke"\nseeds = 1\nexpand = [2]\nconfig = [ { problem = "qcd_eos" } ]\n'
+    preset.write_text(tiny)
+    root = tmp_path / "study"
+    plan_study(load_preset(str(preset)), root)
+    preset.write_text(tiny.replace("seeds = 1", "seeds = 2"))
+    result = _run(["study", "--preset", str(preset), "--out", str(root), "--dry-run"])
+    assert result.exit_code == 2 and "--grow" in result.output
+    result = _run(["study", "--preset", str(preset), "--out", str(root), "--grow", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "0 already done, 8 to run" in " ".join(result.output.split())
+    result = _run(["study", "--preset", str(preset), "--out", str(tmp_path / "none"), "--grow",
+                   "--dry-run"])
+    assert result.exit_code == 2 and "nothing to grow" in result.output
+
+
 def test_corrupt_record_is_reported_never_counted_and_rerun(local_study, tmp_path):
     import shutil
 

@@ -240,6 +240,36 @@ def test_a_directory_of_another_study_is_refused(tmp_path):
             plan(other, tmp_path / "empty", resume=True)
 
 
+def test_grow_adds_an_edited_presets_runs_and_keeps_the_study(tmp_path):
+    small = parse_preset(TINY.replace("seeds = 2", "seeds = 1"), name="tiny")
+    run_study(plan_study(small, tmp_path), device="cpu", threads=1)
+    created = json.loads((tmp_path / "study.json").read_text())["created"]
+    before = {p.name: p.read_bytes() for p in (tmp_path / "records").glob("*.json")}
+    assert len(before) == 4
+    big = parse_preset(TINY, name="tiny")  # the same preset with a second seed
+    with pytest.raises(StudyDirError, match="or --grow if this preset only adds runs"):
+        plan_study(big, tmp_path)
+    view = preview_study(big, tmp_path, grow=True)
+    assert len(view.done) == 4 and len(view.todo) == 4 and not view.stale
+    assert {s.seed for s in view.todo} == {1}
+    plan = plan_study(big, tmp_path, grow=True)
+    meta = json.loads((tmp_path / "study.json").read_text())
+    assert meta["created"] == created == plan.created
+    assert sorted(meta["keys"]) == sorted(s.key() for s in big.specs())
+    assert before == {p.name: p.read_bytes() for p in (tmp_path / "records").glob("*.json")}
+    # refused, with nothing written: another preset's study, a preset that drops runs, none
+    study_file = (tmp_path / "study.json").read_bytes()
+    dropping = TINY.replace("expand = [2]", "expand = [4]")  # drops the n = 2 arms
+    three = TINY.replace("seeds = 2", "seeds = 3")
+    for other, match in [(parse_preset(three, name="other"), "holds a study of preset 'tiny'"),
+                         (parse_preset(dropping, name="tiny"), "only adds runs: 6 of the 8")]:
+        with pytest.raises(StudyDirError, match=match):
+            plan_study(other, tmp_path, grow=True)
+    assert (tmp_path / "study.json").read_bytes() == study_file
+    with pytest.raises(StudyDirError, match="nothing to grow"):
+        preview_study(big, tmp_path / "empty", grow=True)
+
+
 def test_methods_axis_makes_one_configuration_per_pinn_method():
     from physym.study.preset import config_key, config_label
 

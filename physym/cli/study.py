@@ -111,6 +111,7 @@ def study_command(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://host:8786."),
     dask_local: Optional[int] = typer.Option(None, "--dask-local", help="Start a Dask LocalCluster with N single-threaded workers."),
     resume: bool = typer.Option(False, "--resume", help="Require an existing study in --out and finish it (re-runs failed, missing and corrupt runs)."),
+    grow: bool = typer.Option(False, "--grow", help="Let an edited preset add runs to the study in --out (same preset name, none of its runs dropped): keeps its records and first date, and runs only what the preset adds."),
     device: str = device_option(),
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads of torch, BLAS and OpenMP per worker (default: cores / workers)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (runs already done, to run, corrupt or stale) and exit; writes nothing."),
@@ -139,7 +140,7 @@ def study_command(
         root = out_dir or Path("runs") / f"study-{p.name}"
         check_out_dir(root)
         if dry_run:
-            view = preview_study(p, root, resume=resume)
+            view = preview_study(p, root, resume=resume, grow=grow)
             out.print(f"preset {p.name}: {len(view.specs)} runs over "
                       f"{len({config_key(s) for s in view.specs})} model configurations; "
                       f"{len(view.done)} already done, {len(view.todo)} to run"
@@ -147,7 +148,7 @@ def study_command(
                       + (f" ({len(view.stale)} stale record(s) to set aside)" if view.stale else "")
                       + f"; directory {root} (nothing written)", highlight=False)
             return
-        plan = plan_study(p, root, resume=resume)
+        plan = plan_study(p, root, resume=resume, grow=grow)
     except (PresetError, StudyDirError, ExecutorError, ValueError, UsageError) as exc:
         fail(str(exc), exc)
     if plan.corrupt:

@@ -50,30 +50,46 @@ class StudyPlan:
     created: str | None = None
 
 
-def _check_dir(root: Path, keys: list[str], grid: list[str], *,
-               resume: bool) -> dict[str, Any] | None:
+def _check_dir(root: Path, keys: list[str], grid: list[str], *, resume: bool,
+               grow: bool = False, preset: str | None = None) -> dict[str, Any] | None:
     """The study file of ``root`` (``None`` when there is none), checked against this grid.
+
+    With ``grow``, a study of the same preset name whose grid this one contains (an edited
+    preset that only adds runs) is accepted too.
 
     Raises
     ------
     StudyDirError
-        ``root`` holds a study with a different grid, or ``resume`` without a study there.
+        ``root`` holds a study with a different grid (with ``grow``: another preset, or runs
+        this one drops), or ``resume`` or ``grow`` without a study there.
     """
     meta_path = root / "study.json"
     if not meta_path.is_file():
-        if resume:
-            raise StudyDirError(f"nothing to resume: {str(root)!r} holds no study.json")
+        if resume or grow:
+            raise StudyDirError(f"nothing to {'resume' if resume else 'grow'}: {str(root)!r} "
+                                "holds no study.json")
         return None
     try:
         old = json.loads(meta_path.read_text())
         old_keys = old["keys"]
+        old_grid = old.get("grid_keys", old_keys)
     except (ValueError, KeyError, TypeError, OSError) as exc:
         raise StudyDirError(f"{str(meta_path)!r} is not a physym study file ({exc})") from None
-    same_grid = sorted(old.get("grid_keys", old_keys)) == sorted(grid)
-    if sorted(old_keys) != sorted(keys) and not same_grid:
+    if sorted(old_keys) == sorted(keys) or sorted(old_grid) == sorted(grid):
+        return old
+    if not grow:
         raise StudyDirError(
             f"{str(root)!r} holds another study (preset {old.get('preset')!r}, "
-            f"{len(old_keys)} runs; this one has {len(keys)}); use another --out")
+            f"{len(old_keys)} runs; this one has {len(keys)}); use another --out, or --grow "
+            "if this preset only adds runs to that one")
+    if old.get("preset") != preset:
+        raise StudyDirError(f"--grow: {str(root)!r} holds a study of preset "
+                            f"{old.get('preset')!r}, not {preset!r}; use another --out")
+    dropped = set(old_grid) - set(grid)
+    if dropped:
+        raise StudyDirError(f"--grow only adds runs: {len(dropped)} of the {len(old_grid)} "
+                            f"runs of the study in {str(root)!r} are not in this preset; "
+                            "use another --out")
     return old
 
 
@@ -83,8 +99,13 @@ def _budget_changed(spec: RunSpec, record: dict[str, Any]) -> bool:
         json.loads(json.dumps(dataclasses.asdict(prepare(spec)[2])))
 
 
-def preview_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan:
+def preview_study(preset: Preset, root: Path, *, resume: bool = False,
+                  grow: bool = False) -> StudyPlan:
     """What :func:`plan_study` would do, without writing or moving anything (``--dry-run``).
+
+    ``grow`` accepts a ``root`` that holds a smaller study of the same preset name, every run
+    of which this one has (an edited preset that adds runs): its records count as done and
+    its ``created`` date is kept.
 
     The plan's ``corrupt`` lists the records that would be moved to ``records/corrupt`` and
     ``stale`` those that would be moved to ``records/stale``: the runs no longer in the
@@ -93,14 +114,16 @@ def preview_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyP
     Raises
     ------
     StudyDirError
-        ``root`` holds a study with a different grid, or ``resume`` without a study there.
+        ``root`` holds a study with a different grid (with ``grow``: another preset's, or
+        one with runs this preset lacks), or ``resume`` or ``grow`` without a study there.
     PresetError
         The preset does not expand to valid runs.
     """
     root = Path(root)
     specs = preset.specs()
     keys = {s.key() for s in specs}
-    old = _check_dir(root, sorted(keys), [s.grid_key() for s in specs], resume=resume)
+    old = _check_dir(root, sorted(keys), [s.grid_key() for s in specs], resume=resume,
+                     grow=grow, preset=preset.name)
     records, corrupt = RecordStore(root).load(quarantine=False)
     # the runs no longer in the study (their problem code, parameters or data changed)
     stale = sorted((set(old["keys"]) - keys) & set(records)) if old else []
@@ -117,7 +140,8 @@ def preview_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyP
                      stale=stale, created=old.get("created") if old else None)
 
 
-def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan:
+def plan_study(preset: Preset, root: Path, *, resume: bool = False,
+               grow: bool = False) -> StudyPlan:
     """Expand the preset, check ``root`` and find the runs still to do (:func:`preview_study`),
     then move the stale and corrupt records aside and write the study file.
 
@@ -126,7 +150,7 @@ def plan_study(preset: Preset, root: Path, *, resume: bool = False) -> StudyPlan
     StudyDirError, PresetError
         As :func:`preview_study`, before anything is moved or written.
     """
-    plan = preview_study(preset, root, resume=resume)
+    plan = preview_study(preset, root, resume=resume, grow=grow)
     store = RecordStore(plan.root)
     for key in plan.stale:
         store.set_aside(key, "stale")
