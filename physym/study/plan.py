@@ -50,12 +50,12 @@ class StudyPlan:
     created: str | None = None
 
 
-def _check_dir(root: Path, keys: list[str], grid: list[str], *, resume: bool,
-               grow: bool = False, preset: str | None = None) -> dict[str, Any] | None:
+def _check_dir(root: Path, keys: list[str], grid: list[str], *, preset: str, resume: bool,
+               grow: bool) -> dict[str, Any] | None:
     """The study file of ``root`` (``None`` when there is none), checked against this grid.
 
-    With ``grow``, a study of the same preset name whose grid this one contains (an edited
-    preset that only adds runs) is accepted too.
+    With ``grow``, a study of the same ``preset`` name whose grid this one contains (an
+    edited preset that only adds runs) is accepted too.
 
     Raises
     ------
@@ -122,8 +122,8 @@ def preview_study(preset: Preset, root: Path, *, resume: bool = False,
     root = Path(root)
     specs = preset.specs()
     keys = {s.key() for s in specs}
-    old = _check_dir(root, sorted(keys), [s.grid_key() for s in specs], resume=resume,
-                     grow=grow, preset=preset.name)
+    old = _check_dir(root, sorted(keys), [s.grid_key() for s in specs], preset=preset.name,
+                     resume=resume, grow=grow)
     records, corrupt = RecordStore(root).load(quarantine=False)
     # the runs no longer in the study (their problem code, parameters or data changed)
     stale = sorted((set(old["keys"]) - keys) & set(records)) if old else []
