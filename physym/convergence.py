@@ -23,7 +23,8 @@ therefore looks at the held-out error across budgets, for a configuration run at
 (a budget axis): its baseline has **converged by the held-out test** at a budget when
 training at least :data:`MIN_BUDGET_FACTOR` (2) times longer, all else equal
 (:func:`training_factor`), lowered the baseline's mean held-out error by less than
-:data:`MAX_BUDGET_GAIN` (10%); see :func:`held_out_converged`. With a few seeds one
+:data:`MAX_BUDGET_GAIN` (10%), and has **not converged** when any longer budget lowered it
+by that much or more, however much longer; see :func:`held_out_converged`. With a few seeds one
 seed can decide that answer (a model with two outcomes, or a pass as narrow as the seeds'
 spread): :func:`held_out_fragile` repeats the test with each seed left out, and
 :func:`held_out_side` places a 95% interval of the per-seed change against the bar (a
@@ -160,25 +161,36 @@ def training_factor(budget: Any, longer: Any) -> float | None:
     return longer.total_steps / budget.total_steps
 
 
-def held_out_converged(error: float, longer_error: float) -> bool | None:
-    """The held-out test: did training longer lower the held-out error by less than
-    :data:`MAX_BUDGET_GAIN`?
+def held_out_converged(error: float, longer_error: float, *,
+                       factor: float = MIN_BUDGET_FACTOR) -> bool | None:
+    """The held-out test: did training ``factor`` times longer lower the held-out error by
+    less than :data:`MAX_BUDGET_GAIN`?
+
+    A pass needs a longer budget of at least :data:`MIN_BUDGET_FACTOR` times the steps. A
+    fail does not: when any longer budget lowered the error by the bar or more, training
+    longer still helps, and twice as long can only be expected to help as much or more.
 
     Parameters
     ----------
     error, longer_error : float
         The baseline's mean held-out error at a budget and at the next longer one.
+    factor : float
+        How many times longer the next budget trains (:func:`training_factor`).
 
     Returns
     -------
     bool or None
-        ``(error - longer_error) / error < MAX_BUDGET_GAIN`` (a longer run that made the
-        error worse counts as converged: more training does not help); ``None`` when
-        either error is not finite and positive.
+        ``False`` when ``(error - longer_error) / error >= MAX_BUDGET_GAIN`` and
+        ``factor > 1``; ``True`` when the fall is smaller (a longer run that made the error
+        worse counts as converged: more training does not help) and ``factor >=
+        MIN_BUDGET_FACTOR``; ``None`` otherwise (a pass over too short a step, or no
+        longer training) and when either error is not finite and positive.
     """
-    if not all(math.isfinite(e) and e > 0 for e in (error, longer_error)):
+    if not all(math.isfinite(e) and e > 0 for e in (error, longer_error)) or factor <= 1:
         return None
-    return bool((error - longer_error) / error < MAX_BUDGET_GAIN)
+    if (error - longer_error) / error >= MAX_BUDGET_GAIN:
+        return False
+    return True if factor >= MIN_BUDGET_FACTOR else None
 
 
 def common_means(errors: Mapping[int, float],
@@ -193,8 +205,8 @@ def common_means(errors: Mapping[int, float],
             math.fsum(longer_errors[s] for s in seeds) / len(seeds), len(seeds))
 
 
-def held_out_fragile(errors: Mapping[int, float],
-                     longer_errors: Mapping[int, float]) -> bool | None:
+def held_out_fragile(errors: Mapping[int, float], longer_errors: Mapping[int, float], *,
+                     factor: float = MIN_BUDGET_FACTOR) -> bool | None:
     """Does one seed decide the held-out test? The test (:func:`held_out_converged`) on the
     mean errors, repeated with each seed left out of both budgets.
 
@@ -202,6 +214,8 @@ def held_out_fragile(errors: Mapping[int, float],
     ----------
     errors, longer_errors : mapping of int to float
         The baseline's held-out error per seed at a budget and at the next longer one.
+    factor : float
+        How many times longer the next budget trains (:func:`training_factor`).
 
     Returns
     -------
@@ -216,7 +230,7 @@ def held_out_fragile(errors: Mapping[int, float],
 
     def answer(kept: list[int]) -> bool | None:
         here, longer, _ = common_means({s: errors[s] for s in kept}, longer_errors)
-        return held_out_converged(here, longer)
+        return held_out_converged(here, longer, factor=factor)
 
     full = answer(seeds)
     if full is None:
@@ -224,7 +238,8 @@ def held_out_fragile(errors: Mapping[int, float],
     return any(answer([s for s in seeds if s != out]) != full for out in seeds)
 
 
-def held_out_side(change_low: float, change_high: float) -> bool | None:
+def held_out_side(change_low: float, change_high: float, *,
+                  factor: float = MIN_BUDGET_FACTOR) -> bool | None:
     """The held-out test on an interval: where does a confidence interval of the change of
     the baseline's error, from a budget to the next longer one, lie against the bar?
 
@@ -238,6 +253,9 @@ def held_out_side(change_low: float, change_high: float) -> bool | None:
     change_low, change_high : float
         The interval's bounds of the relative change ``longer / error - 1`` (-0.2: the
         longer budget's error is 20% lower).
+    factor : float
+        How many times longer the next budget trains: as in :func:`held_out_converged`, a
+        pass needs at least :data:`MIN_BUDGET_FACTOR`, a fail more than 1.
 
     Returns
     -------
@@ -245,13 +263,14 @@ def held_out_side(change_low: float, change_high: float) -> bool | None:
         ``True`` (a clear pass) when the whole interval lies above ``-MAX_BUDGET_GAIN``:
         every change it holds is a fall of less than the bar, or a rise; ``False`` (a clear
         fail) when the whole interval lies at or below it; ``None`` when it holds the bar
-        (undecided), or a bound is not finite or the bounds are out of order.
+        (undecided), when ``factor`` is too small for the answer, or a bound is not finite
+        or the bounds are out of order.
     """
     if not (math.isfinite(change_low) and math.isfinite(change_high)
-            and change_low <= change_high):
+            and change_low <= change_high) or factor <= 1:
         return None
     if change_low > -MAX_BUDGET_GAIN:
-        return True
+        return True if factor >= MIN_BUDGET_FACTOR else None
     if change_high <= -MAX_BUDGET_GAIN:
         return False
     return None

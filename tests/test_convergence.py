@@ -196,6 +196,22 @@ def test_held_out_test_is_fragile_when_leaving_one_seed_out_changes_its_answer()
     assert held_out_fragile(same, {0: math.nan, 1: 0.5, 2: 0.5}) is None
 
 
+def test_held_out_test_fails_at_any_longer_budget_but_passes_only_at_2x():
+    """A fall of the bar or more fails over any longer budget; a pass needs 2x; no longer
+    training (1x) answers nothing."""
+    assert held_out_converged(1.0, 0.7, factor=1.97) is False   # -30% at 1.97x: still falling
+    assert held_out_converged(1.0, 0.95, factor=1.97) is None   # -5%: too short a step to pass
+    assert held_out_converged(1.0, 0.95, factor=2.0) is True
+    assert held_out_converged(1.0, 0.5, factor=1.0) is None     # not trained longer
+    assert held_out_side(-0.30, -0.12, factor=1.5) is False      # a clear fail stands
+    assert held_out_side(-0.09, 0.05, factor=1.5) is None        # a clear pass needs 2x
+    assert held_out_side(-0.30, -0.12, factor=1.0) is None
+    same = {0: 1.0, 1: 1.0, 2: 1.0}
+    # at 1.5x the full answer is a fail (-15%); without seed 2 it is no answer (-5%)
+    assert held_out_fragile(same, {0: 0.95, 1: 0.95, 2: 0.65}, factor=1.5) is True
+    assert held_out_fragile(same, {0: 0.8, 1: 0.8, 2: 0.8}, factor=1.5) is False
+
+
 def test_held_out_side_places_an_interval_of_the_change_against_the_10_percent_bar():
     assert held_out_side(-0.09, 0.05) is True       # every value a fall under 10% or a rise
     assert held_out_side(-0.30, -0.12) is False     # every value a fall of more than 10%

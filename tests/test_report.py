@@ -66,6 +66,38 @@ def test_convergence_counts_restarted_lbfgs_phases(tmp_path):
     assert "| 3 | 3 | 1 | 1 | 1 | 0.0% |" in baseline, baseline
 
 
+def test_convergence_lists_runs_stopped_at_tolerance_with_the_loss_criterion_unmet(tmp_path):
+    """Baseline seed 1 (flat tail, converged) and expanded seed 2 (still falling) both stop
+    L-BFGS at its tolerance after 300 of 500 iterations: only the unconverged one is listed,
+    as a disagreement between the optimiser's stop and the loss test."""
+    records = _records()
+    for i in (1, 5):
+        records[i]["training"]["phases"][1].update(iterations=300, stop="tolerance")
+    store = RecordStore(tmp_path)
+    for r in records:
+        store.write(r)
+    build_report(tmp_path)
+    section = (tmp_path / "report.md").read_text().split("## Convergence")[1]
+    listed = section.split("Stopped at the optimiser's own tolerance")[1]
+    lines = [line for line in listed.splitlines() if line.startswith("- `")]
+    assert len(lines) == 1 and records[5]["key"] in lines[0], lines
+    assert "n=4" in lines[0] and "seed 2" in lines[0]
+    assert "lbfgs stopped at its tolerance after 300 of 500 iterations" in lines[0]
+    drop = records[5]["training"]["tail_drop"]
+    assert f"best loss still fell {drop:.1%} over the last 20% of its iterations" in lines[0]
+    # stopping at tolerance is not stopping for no progress: the stalled list is unchanged
+    stalled = section.split("Stalled runs:")[1].split("Stopped at")[0]
+    assert sum(line.startswith("- `") for line in stalled.splitlines()) == 1
+
+
+def test_no_tolerance_list_without_such_a_run(tmp_path):
+    store = RecordStore(tmp_path)
+    for r in _records():
+        store.write(r)
+    build_report(tmp_path)
+    assert "own tolerance" not in (tmp_path / "report.md").read_text()
+
+
 def test_convergence_gives_operators_their_test_over_train_ratio(tmp_path):
     """The median over seeds of held-out error / last epoch's training loss, for operators
     (the same relative L2); a PINN's loss is a residual, so its rows show none."""
@@ -223,7 +255,8 @@ def _adam_only(expansion: Expansion, seed: int, steps: int) -> RunSpec:
 def test_budget_section_applies_the_held_out_test_to_each_budget_but_the_longest():
     """Baseline mean 0.4 -> 0.2 -> 0.19 -> 0.19 -> 0.1 over Adam-only budgets of 10, 20, 40,
     80 and 120 steps: doubling halved the error (no), then lowered it by 5% (yes: under
-    10%), then not at all (yes); the last step is 1.5x, too short a step for the test."""
+    10%), then not at all (yes); the last step is 1.5x, too short a step to pass, but its
+    47% fall fails the test all the same (training longer still helps)."""
     from physym.study.breakdown import budget_lines
     from physym.study.stats import analyse
 
@@ -238,9 +271,33 @@ def test_budget_section_applies_the_held_out_test_to_each_budget_but_the_longest
     cells = [line.split(" | ")[3] for line in text.splitlines()
              if line.startswith("| burgers/pinn/fnn |")]
     assert cells == ["-50.0% at 2x (no)", "-5.0% at 2x (yes)", "+0.0% at 2x (yes)",
-                     "-47.4% at 1.5x (under 2x)", "– (longest)"]
+                     "-47.4% at 1.5x (no; under 2x)", "– (longest)"]
     assert ("Its baseline has converged by the held-out test at quick [adam_iterations=20, "
             "lbfgs_iterations=0], quick [adam_iterations=40, lbfgs_iterations=0].") in text
+
+
+def test_a_short_step_that_barely_lowers_the_error_gives_no_held_out_answer():
+    """10 -> 15 Adam steps (1.5x) lowered the baseline's error by 5% in every seed: too
+    short a step to pass, and no fail either; the per-seed interval, wholly above the bar,
+    is *undecided*, not a clear pass."""
+    from physym.study.breakdown import budget_dict, budget_lines
+    from physym.study.stats import analyse
+
+    records = []
+    for steps, base in ((10, 0.2), (15, 0.19)):
+        for n in (0, 4):
+            for seed in range(3):
+                error = base * (1 + 0.01 * seed) * (1.0 if n == 0 else 1.1)
+                records.append(RunResult(_adam_only(Expansion(n), seed, steps), "ok",
+                                         error=error, n_params=10).to_dict())
+    st = analyse(records)
+    text = "\n".join(budget_lines(st))
+    row = next(line for line in text.splitlines() if line.startswith("| burgers/pinn/fnn |"))
+    assert row.split(" | ")[3] == "-5.0% at 1.5x (under 2x)"
+    assert row.split(" | ")[4] == "-5.0% [-5.0%, -5.0%]: undecided"
+    assert "none of the" not in text and "applies to none of its budgets" in text
+    held = next(iter(budget_dict(st).values()))[0]["held_out"]
+    assert held["converged"] is None and held["per_seed"]["place"] == "undecided"
 
 
 def test_budget_section_flags_a_held_out_answer_that_one_seed_decides():

@@ -184,48 +184,55 @@ class _HeldOut(NamedTuple):
         return f"{pct(d['change'])} [{pct(d['low'])}, {pct(d['high'])}]: {self.place}"
 
 
-def _per_seed(errors: dict[int, float], longer: dict[int, float]) -> dict[str, Any] | None:
-    """The per-seed change (next budget over this one) with its paired 95% t-interval and
-    place against the bar; ``None`` with fewer than 2 seeds at both budgets."""
+def _per_seed(errors: dict[int, float], longer: dict[int, float],
+              factor: float) -> dict[str, Any] | None:
+    """The per-seed change (next budget over this one, ``factor`` times longer) with its
+    paired 95% t-interval and place against the bar; ``None`` with fewer than 2 seeds at
+    both budgets."""
     t = compare_arms(longer, errors)
     if t.n_pairs < 2 or not math.isfinite(t.ratio_low):
         return None
     return {"change": t.ratio - 1, "low": t.ratio_low - 1, "high": t.ratio_high - 1,
-            "place": SIDES[held_out_side(t.ratio_low - 1, t.ratio_high - 1)]}
+            "place": SIDES[held_out_side(t.ratio_low - 1, t.ratio_high - 1, factor=factor)]}
 
 
 def _held_out(configs: list[ConfigStats]) -> list[_HeldOut]:
     """Per budget in order, the held-out test against the next budget: the table cell (the
     change of the baseline's mean error, how much longer the next budget trains and the
     answer: ``-80.0% at 5x (no)``, with :data:`FRAGILE` where leaving one seed out changes
-    it; ``– (longest)`` for the last), the answer itself (``None`` where the test does not
-    apply), whether one seed decides it, and its numbers with the per-seed interval
-    (:func:`_per_seed`)."""
+    it, and *under 2x* where the next budget trains less than
+    :data:`~physym.convergence.MIN_BUDGET_FACTOR` times longer (a fall of the bar or more
+    still fails there; a smaller one is no answer); ``– (longest)`` for the last), the
+    answer itself (``None`` where the test does not apply), whether one seed decides it, and
+    its numbers with the per-seed interval (:func:`_per_seed`)."""
     bases = [c.role("baseline") for c in configs]
     cells: list[_HeldOut] = []
     for i in range(len(configs) - 1):
         a, b = (x.errors if x else {} for x in bases[i : i + 2])
         here, longer, common = common_means(a, b)
-        factor, ok = _factor(configs[i], configs[i + 1]), held_out_converged(here, longer)
+        factor = _factor(configs[i], configs[i + 1])
         over = "the one seed" if common == 1 else f"the {common} seeds"
         partial = f"; over {over} both ran" if common < max(len(a), len(b)) else ""
         if factor is None:
             cells.append(_HeldOut("– (other settings)", None, False))
             continue
-        if ok is None:
+        if not all(math.isfinite(e) and e > 0 for e in (here, longer)):
             cells.append(_HeldOut("–", None, False))
             continue
+        ok = held_out_converged(here, longer, factor=factor)
+        short = ("no longer training" if factor <= 1 else
+                 f"under {MIN_BUDGET_FACTOR:g}x" if factor < MIN_BUDGET_FACTOR else "")
+        head = f"{pct(longer / here - 1)} at {factor:.3g}x"
         data = {"change": longer / here - 1, "factor": factor, "seeds": common,
-                "converged": None, "one_seed_decides": None, "per_seed": None}
-        if factor < MIN_BUDGET_FACTOR:
-            cells.append(_HeldOut(f"{pct(longer / here - 1)} at {factor:.3g}x "
-                                  f"(under {MIN_BUDGET_FACTOR:g}x)", None, False, data))
-        else:
-            fragile = bool(held_out_fragile(a, b))
-            data |= {"converged": ok, "one_seed_decides": fragile, "per_seed": _per_seed(a, b)}
-            cells.append(_HeldOut(f"{pct(longer / here - 1)} at {factor:.3g}x "
-                                  f"({'yes' if ok else 'no'}{FRAGILE if fragile else ''}"
-                                  f"{partial})", ok, fragile, data))
+                "converged": ok, "one_seed_decides": None,
+                "per_seed": _per_seed(a, b, factor) if factor > 1 else None}
+        if ok is None:  # no longer, or under 2x and lowered by less than the bar
+            cells.append(_HeldOut(f"{head} ({short}{partial})", None, False, data))
+            continue
+        fragile = bool(held_out_fragile(a, b, factor=factor))
+        data["one_seed_decides"] = fragile
+        cells.append(_HeldOut(f"{head} ({'yes' if ok else 'no'}{f'; {short}' if short else ''}"
+                              f"{FRAGILE if fragile else ''}{partial})", ok, fragile, data))
     return [*cells, _HeldOut("– (longest)", None, False)]
 
 
@@ -283,7 +290,11 @@ def budget_lines(st: StudyStats) -> list[str]:
              "budgets ran), how many times longer "
              "it trains, and whether the baseline has converged by the held-out test (its "
              f"{BUDGET_CRITERION}{FRAGILE}: leaving one seed out of both budgets changes "
-             "that answer); *other settings*: the next budget differs in more than "
+             "that answer; *under 2x*: the next budget trains less than "
+             f"{MIN_BUDGET_FACTOR:g}x longer, too short a step to pass, while a fall of "
+             f"{MAX_BUDGET_GAIN:.0%} or more still fails; *no longer training*: the next "
+             "budget trains as long, so the test does not apply); *other settings*: the next "
+             "budget differs in more than "
              "training length, so the test does not apply; the longest budget cannot be "
              "tested. *per seed [95% CI]*: the same change seed by seed (the geometric "
              "mean of the baseline's per-seed error ratios, next budget over this one) "

@@ -2,7 +2,8 @@
 
 * :func:`convergence_lines`, the ``Convergence`` section: per configuration and arm, how many
   runs met the criterion of :mod:`physym.convergence`, stopped early, stalled or restarted
-  L-BFGS, and (operators) the held-out error over the training loss;
+  L-BFGS, and (operators) the held-out error over the training loss; the runs that stalled,
+  and those that stopped at their optimiser's tolerance with the criterion unmet;
 * :func:`machine_lines`, the ``Machines`` section, present when the records ran on more than
   one kind of machine (:func:`machine`): another device, GPU or processor (its vector
   instruction set included) sums float32 in another order, and training amplifies that, so
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from physym._text import fmt
-from physym.convergence import generalisation_ratio
+from physym.convergence import TAIL_FRACTION, generalisation_ratio
 from physym.spec import RunSpec
 from physym.study.preset import Arm, config_label
 from physym.study.stats import natural_key
@@ -38,10 +39,12 @@ def _row(spec: RunSpec) -> tuple[str, str]:
 
 def convergence_lines(records: list[dict[str, Any]]) -> list[str]:
     """The ``Convergence`` section: per configuration and arm, how many recorded runs met
-    the criterion of :mod:`physym.convergence`, and every run whose optimiser stalled."""
+    the criterion of :mod:`physym.convergence`; every run whose optimiser stalled, and every
+    run whose optimiser stopped at its own tolerance before its limit while the criterion
+    is unmet."""
     rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
     ratios: dict[tuple[str, str], list[float]] = {}
-    stalled = []
+    stalled, at_tolerance = [], []
     for r in records:
         t = r.get("training")
         if r["status"] != "ok" or not t:
@@ -57,6 +60,13 @@ def convergence_lines(records: list[dict[str, Any]]) -> list[str]:
                            f"{spec.seed}: {phase.get('optimizer')} stopped after "
                            f"{phase.get('iterations')} of {phase.get('limit')} iterations "
                            "(no progress)")
+        if not t.get("converged") and (phase := _tolerance_stop(t)):
+            at_tolerance.append(
+                f"- `{r['key']}` {config_label(spec)}, {Arm.of(spec).label}, seed {spec.seed}:"
+                f" {phase['optimizer']} stopped at its tolerance after {phase['iterations']} "
+                f"of {phase['limit']} iterations; best loss still fell "
+                f"{fmt(t.get('tail_drop'), '.1%')} over the last {TAIL_FRACTION:.0%} of its "
+                "iterations")
     if not rows:
         return []
     criterion = next(iter(rows.values()))[0].get("criterion", "")
@@ -86,7 +96,19 @@ def convergence_lines(records: list[dict[str, Any]]) -> list[str]:
                      f"{fmt(float(np.median(ratios[row])), '.2f') if row in ratios else '–'} |")
     if stalled:
         lines += ["", "Stalled runs:", "", *stalled]
+    if at_tolerance:
+        lines += ["", "Stopped at the optimiser's own tolerance before the limit, while the "
+                  "loss criterion is unmet (the optimiser calls these runs done, the loss "
+                  "test does not; the limit did not end them, so a longer budget trains them "
+                  "no further):", "", *at_tolerance]
     return lines
+
+
+def _tolerance_stop(training: dict[str, Any]) -> dict[str, Any] | None:
+    """The last phase of a ``training`` record that stopped at its optimiser's tolerance
+    before its limit, or ``None``."""
+    return next((p for p in reversed(training["phases"])
+                 if p["stop"] == "tolerance" and p["iterations"] < p["limit"]), None)
 
 
 def machine(record: dict[str, Any]) -> str:
