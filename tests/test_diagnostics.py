@@ -100,3 +100,18 @@ def test_a_configuration_at_two_budgets_gives_a_row_per_budget():
     assert len(rows) == 4
     assert sum("(smoke) | baseline | 3 on cpu: AMD" in line for line in rows) == 1
     assert sum("(quick) | baseline | 3 on cpu: Intel" in line for line in rows) == 1
+    # ... but the held-out test between the two budgets compares the machines
+    assert ("In 1 configuration(s) the baselines of its budgets ran on different machines, "
+            "so the *Budget* section's held-out test between those budgets compares the "
+            "machines too: burgers/pinn/fnn.") in " ".join(lines)
+
+
+def test_budgets_on_one_machine_each_arm_on_its_own_give_no_budget_note():
+    """Arms on two processors at two budgets, each budget's baselines on one machine: the
+    rows do not mix and the held-out test compares one machine with itself."""
+    records = _records(lambda s: "cpu", lambda s: XEON if s.expansion.n else EPYC)
+    for r in _records(lambda s: "cpu", lambda s: XEON if s.expansion.n else EPYC):
+        r["spec"]["budget"] = "quick"
+        records.append(r)
+    lines = machine_lines(records)
+    assert "## Machines" in lines and "held-out test" not in " ".join(lines)

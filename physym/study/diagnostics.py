@@ -20,6 +20,7 @@ import numpy as np
 from physym._text import fmt
 from physym.convergence import TAIL_FRACTION, generalisation_ratio
 from physym.spec import RunSpec
+from physym.study.arms import budget_label
 from physym.study.preset import Arm, config_label
 from physym.study.stats import natural_key
 
@@ -134,14 +135,25 @@ def machine_lines(records: list[dict[str, Any]]) -> list[str]:
     :func:`machine`.
     """
     kinds: dict[tuple[str, str], dict[str, int]] = {}
+    budgets: dict[str, dict[str, set[str]]] = {}  # family -> budget -> baseline machines
     for r in records:
         if r["status"] == "ok":
-            per = kinds.setdefault(_row(RunSpec.from_dict(r["spec"])), {})
+            spec = RunSpec.from_dict(r["spec"])
+            per = kinds.setdefault(_row(spec), {})
             kind = machine(r)
             per[kind] = per.get(kind, 0) + 1
+            if Arm.of(spec).role == "baseline":
+                family = budgets.setdefault(config_label(spec, overrides=False), {})
+                family.setdefault(budget_label(spec), set()).add(kind)
     if len({k for per in kinds.values() for k in per}) < 2:
         return []
     mixed = sum(len(per) > 1 for per in kinds.values())
+    across = sorted((f for f, per in budgets.items()
+                     if len(per) >= 2 and len(set().union(*per.values())) > 1), key=natural_key)
+    budget_note = ("" if not across else
+                   f" In {len(across)} configuration(s) the baselines of its budgets ran on "
+                   "different machines, so the *Budget* section's held-out test between those "
+                   "budgets compares the machines too: " + ", ".join(across) + ".")
     return ["", "## Machines", "",
             "These records ran on more than one kind of machine (device, GPU, or processor "
             "and its vector instruction set). Another machine sums float32 in another order "
@@ -149,7 +161,7 @@ def machine_lines(records: list[dict[str, Any]]) -> list[str]:
             "run, and the `quick` preset re-run on another CPU moved a median 0.15%, up to "
             "54% (`docs/study.md`, *Reproducibility across machines*). A seed pair across "
             f"machines compares the machines too; {mixed} configuration-arm row(s) below mix "
-            "machines within one arm.", "",
+            f"machines within one arm.{budget_note}", "",
             "| configuration | arm | runs by machine |", "|---|---|---|"] + [
         f"| {label} | {arm} | " + "; ".join(f"{n} on {k}" for k, n in sorted(per.items())) + " |"
         for (label, arm), per in _in_order(kinds)]
